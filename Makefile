@@ -1,0 +1,68 @@
+# eventsvc: `make run` starts everything on the embedded defaults; `make test` runs the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app eventsvc
+DOMAINS := messages public mail organizer
+TRANSLATIONS := eventsvc/translations
+
+.PHONY: help install run test test-fast bench translations-extract translations-compile browser clean
+
+help:
+	@echo "make run     install, migrate, load the bundled events, start web, worker, beat and SMTP"
+	@echo "make test    install and run the whole test suite (SQLite and PostgreSQL)"
+	@echo "make bench   run the benchmarks in bench/ and print their figures"
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate translations-compile
+
+translations-compile: $(BIN)/activate
+	@for d in $(DOMAINS); do \
+	  if ls $(TRANSLATIONS)/*/LC_MESSAGES/$$d.po >/dev/null 2>&1; then \
+	    $(BIN)/pybabel compile --use-fuzzy -q -d $(TRANSLATIONS) -D $$d || exit 1; \
+	  fi; \
+	done
+
+# Re-extract one domain's strings and merge them into its catalogs: make translations-extract DOMAIN=public
+translations-extract: $(BIN)/activate
+	$(BIN)/pybabel extract -q -F babel/$(DOMAIN).cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/$(DOMAIN).pot .
+	@for lang in zh de en; do \
+	  if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/$(DOMAIN).po ]; then \
+	    $(BIN)/pybabel update -q -N -D $(DOMAIN) -i $(TRANSLATIONS)/$(DOMAIN).pot -d $(TRANSLATIONS) -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -q -D $(DOMAIN) -i $(TRANSLATIONS)/$(DOMAIN).pot -d $(TRANSLATIONS) -l $$lang; \
+	  fi; \
+	done
+
+.env:
+	@echo "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
+	@echo "Wrote .env with a new random SECRET_KEY"
+
+run: install .env
+	$(FLASK) db upgrade
+	$(FLASK) events seed
+	@$(BIN)/python -m eventsvc.devserver_banner
+	$(BIN)/honcho start -f Procfile
+
+# Debian's chromium drives the browser tests; install it where it is missing and we may.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
+	  else echo "Install Debian's chromium (apt-get install chromium fonts-noto-cjk) for the browser tests"; fi; }
+
+test: install browser
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not browser and not worker"
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

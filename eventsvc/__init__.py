@@ -1,0 +1,119 @@
+"""eventsvc: registrations and bilingual mail for the Smart City China report events."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+
+from . import config, database, i18n
+from .celery_app import celery_init_app
+from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+#: Development-only key; create_app refuses to run without SECRET_KEY outside debug and tests.
+_DEVELOPMENT_SECRET = "development only, not secret"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the application. No database access, no network and no migrations happen here.
+
+    ``overrides`` is applied on top of the environment before any extension sees the settings
+    (Flask-Mail and others read them in ``init_app``).
+    """
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("EVENTSVC_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.load_settings(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    _require_secret_key(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_error_handlers(app)
+    celery_init_app(app)
+    return app
+
+
+def _require_secret_key(app: Flask) -> None:
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.debug or app.testing:
+        app.config["SECRET_KEY"] = _DEVELOPMENT_SECRET
+        return
+    raise RuntimeError(
+        "SECRET_KEY is not set. Put a long random value in the environment or in .env "
+        "(make run writes one for you), e.g.: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    from .organizer.auth import load_organizer
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    mail.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        default_translation_directories=";".join([str(Path(__file__).parent / "translations")] * len(i18n.DOMAINS)),
+        default_domain=";".join(i18n.DOMAINS),
+    )
+    i18n.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_organizer)
+    login_manager.login_view = "organizer.login"
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .organizer import bp as organizer_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(organizer_bp, url_prefix="/organizer")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and database reachability, for load balancers and `make run`."""
+        from sqlalchemy import text
+
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
+            return jsonify(status="error", database=str(error.__class__.__name__)), 503
+        return jsonify(status="ok")
+
+
+def register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Friendly pages in the visitor's language; JSON for the API."""
+
+    def handle(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return jsonify(error=getattr(error, "name", "Error"), message=getattr(error, "description", "")), code
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, handle)

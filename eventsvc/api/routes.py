@@ -1,0 +1,2 @@
+"""API routes."""
+from . import bp  # noqa: F401

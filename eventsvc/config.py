@@ -1,0 +1,120 @@
+"""Settings from the environment (and a ``.env`` file), with the embedded defaults.
+
+Every setting a deployment may change is read here and only here. The defaults run the whole
+service on one machine: SQLite and the Celery broker in ``instance/``, mail to the local SMTP
+server that ``make run`` starts. Production sets ``DATABASE_URL``, ``CELERY_BROKER_URL`` and the
+``MAIL_*`` settings (see the README's configuration table).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+#: Languages the service speaks, in the order of the language switcher.
+LANGUAGES = ("en", "zh", "de")
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in _TRUE
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def normalize_database_url(url: str) -> str:
+    """Give a bare ``postgresql://`` or ``postgres://`` URL the driver this project installs.
+
+    SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3 while older releases read it as
+    psycopg2; naming the driver makes the URL mean the same on every release.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(instance_path: str) -> dict:
+    """Read every setting from the environment, falling back to the embedded defaults."""
+    load_dotenv(os.environ.get("EVENTSVC_DOTENV", ".env"), override=False)
+    instance = Path(instance_path)
+    base_url = os.environ.get("BASE_URL", "http://localhost:5000").rstrip("/")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'eventsvc.sqlite'}")
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": base_url,
+        "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
+        # Flask-Mail. MAIL_SUPPRESS_SEND is pinned off: Flask-Mail would otherwise turn it on
+        # whenever TESTING is set, and the tests read real mail from a real SMTP server.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int("MAIL_PORT", 8025),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get(
+            "MAIL_DEFAULT_SENDER", f"OAV Events <events@{urlsplit(base_url).hostname or 'localhost'}>"
+        ),
+        "MAIL_SUPPRESS_SEND": False,
+        #: Seconds an SMTP connect or command may take before the attempt counts as failed.
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
+        #: How many queued mails one worker claims and sends over one SMTP connection.
+        "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 50),
+        #: First retry delay in seconds; each further attempt doubles it (with jitter).
+        "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", 60),
+        #: Attempts before a mail that keeps failing temporarily is marked failed.
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
+        #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
+        "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        # Celery, in the shape of Flask's "Background Tasks with Celery" pattern.
+        "CELERY": {
+            "broker_url": os.environ.get(
+                "CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+            ),
+            "task_ignore_result": True,
+            "task_default_queue": "default",
+            "task_routes": {"eventsvc.send_mail": {"queue": "mail"}},
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            # A publish that cannot reach the broker gives up quickly: the outbox sweeper
+            # re-enqueues the mail, so a registration never waits on a broker that is down.
+            "broker_connection_timeout": 2,
+            "task_publish_retry_policy": {
+                "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5,
+            },
+            "broker_transport_options": {"polling_interval": 0.5},
+            "beat_schedule": {
+                "sweep-outbox": {"task": "eventsvc.sweep_outbox", "schedule": 60.0},
+                "send-reminders": {"task": "eventsvc.send_reminders", "schedule": 300.0},
+            },
+        },
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": LANGUAGES,
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        #: The version of the privacy notice that a registrant consents to; stored with the consent.
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2019-03"),
+    }

@@ -1,0 +1,65 @@
+"""The outbox: every mail is a row with a status before it is sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import JSONType, UTCDateTime, utcnow
+
+MAIL_KINDS = (
+    "confirmation",
+    "already_registered",
+    "waitlisted",
+    "promoted",
+    "cancelled",
+    "reminder",
+    "report",
+    "event_changed",
+    "event_cancelled",
+)
+MAIL_STATUSES = ("queued", "sending", "sent", "failed")
+
+
+class OutboundMail(db.Model):
+    """One mail to one registrant, from the moment it is decided until it is sent or failed."""
+
+    __tablename__ = "outbound_mails"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "dedupe_key", name="uq_outbound_mails_dedupe"),
+        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_outbound_mails_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    #: What the mail is: confirmation, waitlisted, promoted, cancelled, reminder, report, ….
+    kind: Mapped[str] = mapped_column(String(32))
+    #: Unique per registrant, so the same mail is never decided twice (``reminder:P7D``).
+    dedupe_key: Mapped[str] = mapped_column(String(64))
+    #: Values the mail needs beyond the registration, e.g. what changed about the event.
+    payload: Mapped[dict | None] = mapped_column(JSONType)
+    #: queued, sending, sent or failed.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: How many times a worker has claimed it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Not to be sent before this time (retries wait here, not in the broker).
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: While sending: when the claim lapses and the sweeper may take the mail back.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The SMTP server's answer or the error of the last failed attempt.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: The Message-ID header, stable across retries.
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    registration = relationship("Registration", back_populates="mails")
+
+    def __repr__(self) -> str:
+        return f"<OutboundMail {self.id} {self.kind} {self.status}>"

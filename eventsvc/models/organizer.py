@@ -1,0 +1,57 @@
+"""Organizers and their API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+def hash_api_token(token: str) -> str:
+    """API tokens are long random strings, so one round of SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Organizer(UserMixin, db.Model):
+    """A person at OAV or a partner who manages events."""
+
+    __tablename__ = "organizers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name, lower-cased.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: Werkzeug hash string (scrypt).
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    api_tokens = relationship("ApiToken", back_populates="organizer", lazy="dynamic")
+
+
+class ApiToken(db.Model):
+    """A token for API v1; only its hash is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(
+        ForeignKey("organizers.id", ondelete="CASCADE"), index=True
+    )
+    #: What the organizer calls it ("CRM sync").
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters, so an organizer can tell tokens apart.
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organizer = relationship("Organizer", back_populates="api_tokens")

@@ -1,0 +1,101 @@
+"""Registrations: one person's place (or place in line) at one event."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+#: Statuses that hold a seat or a place in line; at most one such registration per address.
+LIVE_STATUSES = ("confirmed", "waitlisted")
+
+
+def new_token() -> str:
+    """An unguessable URL-safe token of 256 bits."""
+    return secrets.token_urlsafe(32)
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Registration(db.Model):
+    """A person's registration for an event."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"),
+        CheckConstraint("language IN ('en', 'zh', 'de')", name="language"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_has_time"
+        ),
+        # One live registration per event and address, said in the database itself.
+        Index(
+            "uq_registrations_live_email",
+            "event_id",
+            "email",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_registrations_event_status_created", "event_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id shown outside (API, exports); reveals nothing about how many there are.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: Address, trimmed and lower-cased, so matching is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254))
+    #: Family name first: that is the order for Chinese names, and exports sort by it.
+    family_name: Mapped[str] = mapped_column(String(100))
+    given_name: Mapped[str] = mapped_column(String(100))
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    #: The language the registrant reads: pages and the first half of every mail.
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    #: confirmed, waitlisted or cancelled.
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    #: When the person was let in at the door.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the person accepted the privacy notice, and which version of it.
+    privacy_consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    privacy_consent_version: Mapped[str] = mapped_column(String(20))
+    #: Separate, optional consent to hear about follow-up events (empty: not given or withdrawn).
+    marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The secret in the registrant's own link ``/r/<token>``.
+    manage_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: The secret in the check-in QR code.
+    checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: When the registrant asked for no more non-essential mail (RFC 8058 one-click).
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Whether the registrant wants the Chinese edition of the report when it appears.
+    wants_report: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When a waitlisted registration got its seat.
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    event = relationship("Event", back_populates="registrations")
+    mails = relationship(
+        "OutboundMail", back_populates="registration", lazy="dynamic", order_by="OutboundMail.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def marketing_consent(self) -> bool:
+        return self.marketing_consent_at is not None

@@ -1,0 +1,2 @@
+"""Organizer routes."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Public routes."""
+from . import bp  # noqa: F401

@@ -1,0 +1,6 @@
+"""Test set-up shared by the whole suite; the fixtures live in tests/fixtures/, one module each."""
+
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.database",
+]
