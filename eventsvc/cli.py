@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -13,7 +16,105 @@ def init_app(app: Flask) -> None:
 
 
 events_cli = AppGroup("events", help="Import and seed events.")
-organizers_cli = AppGroup("organizers", help="Manage organizer accounts.")
+organizers_cli = AppGroup("organizers", help="Manage organizer accounts and API tokens.")
 reports_cli = AppGroup("reports", help="Publish report editions.")
 reminders_cli = AppGroup("reminders", help="Send the reminders that are due.")
 attendees_cli = AppGroup("attendees", help="Export attendee lists.")
+
+
+def _import(path: str) -> None:
+    from .services.events import EventImportError, import_events, load_events_file
+
+    try:
+        result = import_events(load_events_file(path))
+    except EventImportError as error:
+        raise click.ClickException(f"{path}: nothing was imported.\n{error}") from error
+    click.echo(f"{len(result.created)} created, {len(result.updated)} updated, {len(result.unchanged)} unchanged.")
+
+
+@events_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_command(file: str) -> None:
+    """Create or update events from a YAML or JSON FILE (matched by slug)."""
+    _import(file)
+
+
+@events_cli.command("seed")
+def seed_command() -> None:
+    """Load the bundled Smart City China events."""
+    from .services.events import SEED_FILE
+
+    _import(str(SEED_FILE))
+
+
+@organizers_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="The organizer's name, shown on the pages.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_organizer_command(email: str, name: str, password_stdin: bool) -> None:
+    """Create an organizer account that logs in with EMAIL."""
+    from .services.organizers import OrganizerError, create_organizer
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        organizer = create_organizer(email, password, name)
+    except OrganizerError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Organizer {organizer.email} created.")
+
+
+@organizers_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="API", help="What the token is for.")
+def create_token_command(email: str, name: str) -> None:
+    """Create an API token for the organizer EMAIL and print it (it is shown only once)."""
+    from .services.organizers import OrganizerError, create_api_token
+
+    try:
+        _token, secret = create_api_token(email, name)
+    except OrganizerError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(secret)
+
+
+@reports_cli.command("publish")
+@click.option("--language", required=True, type=click.Choice(["en", "zh", "de"]))
+@click.option("--url", required=True, help="Where the report file can be downloaded.")
+@click.option("--title", default=None, help="The edition's title (default: the report's title in that language).")
+def publish_report_command(language: str, url: str, title: str | None) -> None:
+    """Publish a report edition; every registrant who wants it gets the link."""
+    from .services.reports import ReportError, publish_report
+
+    try:
+        result = publish_report(language, url, title)
+    except ReportError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Published the {language} edition; {result.mails_queued} mails queued.")
+
+
+@reminders_cli.command("run")
+def run_reminders_command() -> None:
+    """Queue every reminder and event-change notice that is due (safe to run any number of times)."""
+    from .services.reminders import run_due
+
+    click.echo(f"{run_due()} mails queued.")
+
+
+@attendees_cli.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: SLUG.csv or SLUG.xlsx).")
+def export_attendees_command(slug: str, fmt: str, output: str | None) -> None:
+    """Export the attendee list of the event SLUG."""
+    from .services.exports import ExportError, export_attendees_to_file
+
+    path = Path(output or f"{slug}.{fmt}")
+    try:
+        count = export_attendees_to_file(slug, fmt, path, progress=click.progressbar)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{count} registrations written to {path}.")

@@ -1,2 +1,0 @@
-"""API routes."""
-from . import bp  # noqa: F401
