@@ -3,4 +3,8 @@
 pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.database",
+    "tests.fixtures.mail",
+    "tests.fixtures.worker",
+    "tests.fixtures.live_server",
+    "tests.fixtures.browser",
 ]
