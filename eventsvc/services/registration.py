@@ -112,6 +112,10 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None)
         return RegistrationOutcome(existing, created=False)
 
     left = seats_left(event)
+    if left:
+        # Seats can come free without a promotion (capacity raised by an import or an edit that
+        # did not go through set_capacity): whoever is waiting gets them before a newcomer.
+        left -= len(promote_from_waitlist(event, now, left))
     if left == 0 and not event.waitlist_enabled:
         db.session.rollback()
         raise EventFull(event.slug)
@@ -159,16 +163,17 @@ def waitlist_position(registration: Registration) -> int | None:
     return ahead + 1
 
 
-def promote_from_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
+def promote_from_waitlist(event: Event, now: datetime | None = None,
+                          left: int | None = None) -> list[Registration]:
     """Give free seats to the waiting list, first come first served; the caller commits.
 
-    The event must be locked (:func:`lock_event`) in the current transaction.
+    The event must be locked (:func:`lock_event`) in the current transaction. ``left`` saves
+    counting the seats again when the caller has just done so.
     """
     now = now or utcnow()
     if event.status != "published":
         return []
-    left = seats_left(event)
-    limit = None if left is None else left
+    limit = seats_left(event) if left is None else left
     if limit == 0:
         return []
     query = (
