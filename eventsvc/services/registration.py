@@ -98,9 +98,11 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None)
     attempt with the same address creates nothing and queues an "already registered" mail with
     the registrant's own link (at most one an hour).
     """
-    now = now or utcnow()
     db.session.rollback()  # start the transaction here, with the lock as its first statement
     event = lock_event(event_id)
+    # The clock is read once the lock is held: registration times then follow the order in which
+    # registrations took their seat or place in line, and a place shown never moves back.
+    now = now or utcnow()
     if not event.registration_open(now):
         db.session.rollback()
         raise RegistrationClosed(event.slug)

@@ -1,0 +1,167 @@
+"""Capacity under load: many people register at the same moment, and no seat is given twice.
+
+The main test needs PostgreSQL (``pg_app``; skipped without it, failed under CI=true): 200 people
+register through real HTTP (gunicorn with four worker processes, half through the form with its
+CSRF token, half through the JSON API) for 50 seats, then 10 confirmed people cancel at once.
+The smaller tests run on SQLite as well, where every write transaction takes the database lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from html import unescape
+
+import requests
+from sqlalchemy import select
+
+from eventsvc.extensions import db
+from eventsvc.models import Registration
+from eventsvc.services.registration import cancel, register, waitlist_position
+from tests.factories import make_event, registration_data
+
+CSRF_FIELD = re.compile(r"<input[^>]*name=\"csrf_token\"[^>]*>")
+VALUE = re.compile(r"value=\"([^\"]*)\"")
+
+
+def person(n: int) -> dict:
+    """Registration fields of the n-th person; addresses differ only by number."""
+    return {
+        "email": f"person{n:03d}@example.com", "family_name": "Zhang", "given_name": f"Wei {n}",
+        "organization": "Volkswagen Group China", "job_title": "Planner", "language": ("en", "zh", "de")[n % 3],
+    }
+
+
+class Visitor:
+    """One person at one browser (form) or one API client, ready to register on a signal."""
+
+    def __init__(self, base_url: str, slug: str, n: int, via: str) -> None:
+        self.base_url, self.slug, self.n, self.via = base_url, slug, n, via
+        self.session = requests.Session()
+        self.token = None
+
+    def open_form(self) -> None:
+        """Load the registration page: the CSRF token and the session cookie that goes with it."""
+        if self.via == "form":
+            page = self.session.get(f"{self.base_url}/events/{self.slug}/register", timeout=60)
+            page.raise_for_status()
+            self.token = unescape(VALUE.search(CSRF_FIELD.search(page.text).group(0)).group(1))
+
+    def submit(self) -> int:
+        if self.via == "form":
+            fields = {**person(self.n), "privacy_consent": "y", "csrf_token": self.token}
+            answer = self.session.post(f"{self.base_url}/events/{self.slug}/register", data=fields,
+                                       timeout=60, allow_redirects=False)
+        else:
+            answer = self.session.post(f"{self.base_url}/api/v1/events/{self.slug}/registrations",
+                                       json={**person(self.n), "privacy_consent": True}, timeout=60)
+        return answer.status_code
+
+
+def register_at_once(base_url: str, slug: str, people: range) -> list[int]:
+    """Everyone opens the form first, then all submit at the same moment; HTTP statuses back."""
+    visitors = [Visitor(base_url, slug, n, "form" if n % 2 else "api") for n in people]
+    start = threading.Barrier(len(visitors))
+
+    def go(visitor: Visitor) -> int:
+        visitor.open_form()
+        start.wait(timeout=120)
+        return visitor.submit()
+
+    with ThreadPoolExecutor(len(visitors)) as pool:
+        return list(pool.map(go, visitors))
+
+
+def registrations_of(event_id: int) -> list[Registration]:
+    """All registrations of the event in registration order: a snapshot, read afresh.
+
+    The objects are detached and the transaction ended, so that this thread holds no lock while
+    others write (on SQLite every transaction holds the database's write lock).
+    """
+    db.session.rollback()
+    registrations = list(db.session.scalars(
+        select(Registration).where(Registration.event_id == event_id)
+        .order_by(Registration.created_at, Registration.id)
+    ))
+    db.session.expunge_all()
+    db.session.rollback()
+    return registrations
+
+
+def in_parallel(app, action, ids: list[int]) -> None:
+    """Run ``action(id)`` for every id at the same moment, each thread in its own app context."""
+    start = threading.Barrier(len(ids))
+
+    def run(item_id: int) -> None:
+        with app.app_context():
+            start.wait(timeout=60)
+            action(item_id)
+            db.session.remove()
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        list(pool.map(run, ids))
+
+
+def test_200_people_for_50_seats_over_http_then_10_cancel(pg_app, pg_live_server):
+    event = make_event(capacity=50)
+    event_id, slug = event.id, event.slug
+    db.session.commit()
+
+    statuses = register_at_once(pg_live_server.url, slug, range(200))
+
+    assert all(status in (201, 302, 303) for status in statuses), statuses
+    registrations = registrations_of(event_id)
+    assert sorted(r.email for r in registrations) == sorted(person(n)["email"] for n in range(200))
+    confirmed = [r for r in registrations if r.status == "confirmed"]
+    waiting = [r for r in registrations if r.status == "waitlisted"]
+    assert (len(confirmed), len(waiting)) == (50, 150)
+    # Registration order is the order in which people took a seat or a place in line: every
+    # seat went before the first place in line, and the places shown are 1 to 150.
+    assert registrations[:50] == confirmed
+    assert [r.id for r in registrations] == sorted(r.id for r in registrations)
+    assert [waitlist_position(r) for r in waiting] == list(range(1, 151))
+    db.session.rollback()
+
+    leaving = [r.id for r in confirmed[::5]]
+    in_parallel(pg_app, cancel, leaving)
+
+    after = {r.id: r for r in registrations_of(event_id)}
+    assert {r.id for r in after.values() if r.status == "cancelled"} == set(leaving)
+    promoted = [r.id for r in waiting[:10]]
+    assert sorted(r.id for r in after.values() if r.promoted_at is not None) == sorted(promoted)
+    assert sum(r.status == "confirmed" for r in after.values()) == 50
+    still_waiting = [after[r.id] for r in waiting[10:]]
+    assert all(r.status == "waitlisted" for r in still_waiting)
+    assert [waitlist_position(r) for r in still_waiting] == list(range(1, 141))
+
+
+def test_capacity_holds_over_http_with_several_server_processes(app, live_server):
+    """On SQLite (one file, two gunicorn processes) as on PostgreSQL."""
+    event = make_event(capacity=10)
+    event_id, slug = event.id, event.slug
+    db.session.commit()  # hold no transaction: on SQLite it would keep the server waiting
+
+    statuses = register_at_once(live_server.url, slug, range(30))
+
+    assert all(status in (201, 302, 303) for status in statuses), statuses
+    registrations = registrations_of(event_id)
+    assert [r.status for r in registrations] == ["confirmed"] * 10 + ["waitlisted"] * 20
+    assert len({r.email for r in registrations}) == 30
+
+
+def test_capacity_holds_when_threads_register_and_cancel_at_once(app):
+    """The service layer alone, many threads at once, on SQLite and PostgreSQL."""
+    event = make_event(capacity=8)
+    event_id = event.id
+    db.session.commit()
+
+    in_parallel(app, lambda n: register(event_id, registration_data(email=f"t{n}@example.com")), list(range(24)))
+    registrations = registrations_of(event_id)
+    assert [r.status for r in registrations] == ["confirmed"] * 8 + ["waitlisted"] * 16
+
+    in_parallel(app, cancel, [r.id for r in registrations[:4]] + [r.id for r in registrations[-2:]])
+    after = registrations_of(event_id)
+    assert [r.status for r in after] == (
+        ["cancelled"] * 4 + ["confirmed"] * 8 + ["waitlisted"] * 10 + ["cancelled"] * 2
+    )
