@@ -42,11 +42,29 @@ from .common import (
 
 CONCURRENCY = (16, 32, 64)
 
+#: (name, capacity, a new visitor per registration); capacity "half" is half the run's count.
+CASES = (
+    ("bare", None, True),
+    ("form", None, True),
+    ("form POST only", None, False),
+    ("form, full midway", "half", True),
+)
+
 #: Two cores serve the web tier, PostgreSQL and the load generator at once. Two processes keep
 #: both cores busy with Python; four threads each let one request run while others wait on
 #: PostgreSQL, without the context switching of dozens of threads. The bare endpoint runs with
 #: exactly the same settings.
 SERVER = {"workers": 2, "worker_class": "gthread", "threads": 4}
+
+
+def server_settings() -> dict:
+    """:data:`SERVER`, or ``BENCH_GUNICORN="workers=4,threads=1"`` (threads 1: sync workers)."""
+    settings = dict(SERVER)
+    for item in filter(None, os.environ.get("BENCH_GUNICORN", "").split(",")):
+        name, _, value = item.partition("=")
+        settings[name.strip()] = int(value)
+    settings["worker_class"] = "gthread" if settings["threads"] > 1 else "sync"
+    return settings
 
 CSRF_INPUT = re.compile(r"<input[^>]*\bname=\"csrf_token\"[^>]*>", re.I)
 VALUE = re.compile(r"\bvalue=\"([^\"]*)\"", re.I)
@@ -67,15 +85,23 @@ def form_fields(email: str, token: str) -> bytes:
     }).encode()
 
 
-def register_through_form(slug: str, run: str):
-    """An iteration: a new visitor opens the form and submits it."""
+def register_through_form(slug: str, run: str, new_visitors: bool = True):
+    """An iteration: a visitor opens the form (GET) and submits it (POST).
+
+    With ``new_visitors`` false each virtual client opens the form once and then submits it again
+    and again with the same session and token: what is left is the cost of the POST alone.
+    """
+    tokens: dict[int, str] = {}
 
     async def iteration(client, index, record):
-        client.cookies.clear()  # a new visitor (the connection is reused, as behind a proxy)
-        page = await timed(record, "get", client.request("GET", f"/events/{slug}/register"))
-        if page.status != 200:
-            raise RuntimeError(f"GET register page: HTTP {page.status}")
-        body = form_fields(f"bench-{run}-{index}@example.com", csrf_token(page.text))
+        token = None if new_visitors else tokens.get(id(client))
+        if token is None:
+            client.cookies.clear()  # a new visitor (the connection is reused, as behind a proxy)
+            page = await timed(record, "get", client.request("GET", f"/events/{slug}/register"))
+            if page.status != 200:
+                raise RuntimeError(f"GET register page: HTTP {page.status}")
+            token = tokens[id(client)] = csrf_token(page.text)
+        body = form_fields(f"bench-{run}-{index}@example.com", token)
         answer = await timed(record, "post", client.request(
             "POST", f"/events/{slug}/register", body, "application/x-www-form-urlencoded"))
         if answer.status >= 400 or answer.status == 200 and "csrf" in answer.text.lower():
@@ -151,67 +177,77 @@ class Events:
         return dict(rows)
 
 
-def main() -> str:
-    """Run the registration benchmark, print its table and return it."""
-    total = int(os.environ.get("BENCH_REGISTRATIONS", "1000"))
-    via = os.environ.get("BENCH_VIA", "form")
-    warmup = max(total // 10, 64)
+def measure(url: str, total: int, via: str, server_options: dict) -> tuple[dict, list[str]]:
+    """Run every case at every concurrency; the figures by (case, clients), and the checks."""
     register = register_through_form if via == "form" else register_through_api
-    print(f"bench registration: {total} registrations per run via the {via}; {machine_note()}")
-    rows, checks, figures = [], [], {}
-    with fresh_database() as url:
-        bare_app.create_table(url)
-        events = Events(url)
-        with LiveServer(url, app="bench.bare_app:create_app()", **SERVER) as bare, \
-                LiveServer(url, **SERVER) as server:
-            print("server: " + " ".join(server.command()))
-            for clients in CONCURRENCY:
-                run = uuid.uuid4().hex[:6]
-                stored_before = bare_app.count_rows(url)
-                result = run_load(bare.url, insert_bare_row(run), clients=clients, total=total, warmup=warmup)
-                figures[("bare", clients)] = result
-                checks.append(f"bare @{clients}: {bare_app.count_rows(url) - stored_before} rows stored")
+    warmup = max(total // 10, 64)
+    figures, checks = {}, []
+    bare_app.create_table(url)
+    events = Events(url)
+    with LiveServer(url, app="bench.bare_app:create_app()", **server_options) as bare, \
+            LiveServer(url, **server_options) as server:
+        print("server: " + " ".join(server.command()))
+        # Cases alternate at each level, so that a change in the machine's load (it may be
+        # shared) touches all of them alike.
+        for clients in CONCURRENCY:
+            run = uuid.uuid4().hex[:6]
+            before = bare_app.count_rows(url)
+            figures[("bare", clients)] = run_load(
+                bare.url, insert_bare_row(run), clients=clients, total=total, warmup=warmup)
+            checks.append(f"bare @{clients}: {bare_app.count_rows(url) - before} rows stored")
+            for case, capacity, new_visitors in CASES[1:]:
+                capacity = total // 2 if capacity == "half" else capacity
+                slug, warm_slug = events.create(capacity), events.create(None)
+                run_load(server.url, register(warm_slug, run + "w"), clients=clients, total=warmup)
+                iteration = register(slug, run, new_visitors) if via == "form" else register(slug, run)
+                figures[(case, clients)] = run_load(server.url, iteration, clients=clients, total=total)
+                checks.append(f"{case} @{clients}: stored {events.statuses(slug)}"
+                              + (f", capacity {capacity}" if capacity else ""))
+    return figures, checks
 
-                for case, capacity in (("form", None), ("form, full midway", total // 2)):
-                    slug = events.create(capacity)
-                    warm_slug = events.create(None)
-                    run_load(server.url, register(warm_slug, run + "w"), clients=clients, total=warmup)
-                    result = run_load(server.url, register(slug, run), clients=clients, total=total)
-                    figures[(case, clients)] = result
-                    checks.append(f"{case} @{clients}: stored {events.statuses(slug)}"
-                                  + (f", capacity {capacity}" if capacity else ""))
 
-            for clients in CONCURRENCY:
-                bare_rate = figures[("bare", clients)].per_second
-                unlimited_rate = figures[("form", clients)].per_second
-                for case in ("bare", "form", "form, full midway"):
-                    r = figures[(case, clients)]
-                    rows.append([
-                        case, clients, f"{r.per_second:.0f}",
-                        f"{r.per_second / bare_rate:.2f}",
-                        "" if case != "form, full midway" else f"{r.per_second / unlimited_rate:.2f}",
-                        f"{r.p('post', 0.5):.1f}", f"{r.p('post', 0.99):.1f}",
-                        "" if "get" not in r.latencies else f"{r.p('get', 0.5):.1f}",
-                        "" if "get" not in r.latencies else f"{r.p('get', 0.99):.1f}",
-                        len(r.errors),
-                    ])
-            errors = [e for r in figures.values() for e in r.errors[:3]]
-    report = table(
-        ["case", "clients", "per s", "x bare", "x unlim", "POST p50 ms", "POST p99 ms",
-         "GET p50 ms", "GET p99 ms", "errors"], rows)
-    at32 = figures[("form", 32)]
-    verdict = [
-        f"form at 32 clients: {at32.per_second / figures[('bare', 32)].per_second:.2f} of bare "
-        f"(target >= 0.50), POST p99 {at32.p('post', 0.99):.1f} ms (target < 100)",
+def report(figures: dict, checks: list[str]) -> str:
+    """The table, the verdict against the targets, and what the database holds."""
+    rows = []
+    for clients in CONCURRENCY:
+        bare_rate = figures[("bare", clients)].per_second
+        unlimited_rate = figures[("form", clients)].per_second
+        for case, _capacity, _new in CASES:
+            r = figures[(case, clients)]
+            get = r.latencies.get("get")
+            rows.append([
+                case, clients, f"{r.per_second:.0f}", f"{r.per_second / bare_rate:.2f}",
+                f"{r.per_second / unlimited_rate:.2f}" if case == "form, full midway" else "",
+                f"{r.p('post', 0.5):.1f}", f"{r.p('post', 0.99):.1f}",
+                f"{r.p('get', 0.5):.1f}" if get else "", f"{r.p('get', 0.99):.1f}" if get else "",
+                len(r.errors),
+            ])
+    form, post_only, bare = (figures[(case, 32)] for case in ("form", "form POST only", "bare"))
+    errors = [e for r in figures.values() for e in r.errors[:3]]
+    return "\n".join([
+        table(["case", "clients", "per s", "x bare", "x unlim", "POST p50 ms", "POST p99 ms",
+               "GET p50 ms", "GET p99 ms", "errors"], rows),
+        f"form at 32 clients: {form.per_second / bare.per_second:.2f} of bare (target >= 0.50), "
+        f"POST p99 {form.p('post', 0.99):.1f} ms (target < 100); POST only: "
+        f"{post_only.per_second / bare.per_second:.2f} of bare, p99 {post_only.p('post', 0.99):.1f} ms",
         "full midway / unlimited: " + ", ".join(
             f"{figures[('form, full midway', c)].per_second / figures[('form', c)].per_second:.2f} @{c}"
             for c in CONCURRENCY) + " (target >= 0.70)",
-    ]
-    text = "\n".join([
-        f"{total} registrations per run via the {via}; gunicorn {SERVER}; {machine_note()}",
-        report, *verdict, "checks: " + "; ".join(checks),
+        "checks: " + "; ".join(checks),
         *(["first errors: " + " | ".join(errors)] if errors else []),
     ])
+
+
+def main() -> str:
+    """Run the registration benchmark, print its figures, write them to results, return them."""
+    total = int(os.environ.get("BENCH_REGISTRATIONS", "1000"))
+    via = os.environ.get("BENCH_VIA", "form")
+    server_options = server_settings()
+    heading = f"{total} registrations per run via the {via}; gunicorn {server_options}"
+    print(f"{heading}; {machine_note()}")
+    with fresh_database() as url:
+        figures, checks = measure(url, total, via, server_options)
+    text = f"{heading}; after the run: {machine_note()}\n{report(figures, checks)}"
     print(text)
     write_results("registration", text)
     return text
