@@ -74,6 +74,17 @@ def confirmed_count(event: Event) -> int:
     )
 
 
+def live_counts(event: Event) -> tuple[int, int]:
+    """How many are confirmed and how many wait, in one query (it runs under the event lock)."""
+    confirmed, waiting = db.session.execute(
+        select(
+            func.count().filter(Registration.status == "confirmed"),
+            func.count().filter(Registration.status == "waitlisted"),
+        ).where(Registration.event_id == event.id, Registration.status.in_(LIVE_STATUSES))
+    ).one()
+    return confirmed, waiting
+
+
 def seats_left(event: Event) -> int | None:
     """Free seats, or ``None`` when the event has no capacity limit."""
     if event.capacity is None:
@@ -113,11 +124,14 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None)
         db.session.commit()
         return RegistrationOutcome(existing, created=False)
 
-    left = seats_left(event)
-    if left:
-        # Seats can come free without a promotion (capacity raised by an import or an edit that
-        # did not go through set_capacity): whoever is waiting gets them before a newcomer.
-        left -= len(promote_from_waitlist(event, now, left))
+    left = None
+    if event.capacity is not None:
+        confirmed, waiting = live_counts(event)
+        left = max(event.capacity - confirmed, 0)
+        if left and waiting:
+            # Seats can come free without a promotion (capacity raised by an import or an edit
+            # that did not go through set_capacity): whoever is waiting gets them first.
+            left -= len(promote_from_waitlist(event, now, left))
     if left == 0 and not event.waitlist_enabled:
         db.session.rollback()
         raise EventFull(event.slug)
