@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from eventsvc.extensions import db
 from eventsvc.models import Registration
-from eventsvc.services.registration import cancel, register, waitlist_position
+from eventsvc.services.registration import cancel, register, set_capacity, waitlist_position
 from tests.factories import make_event, registration_data
 
 CSRF_FIELD = re.compile(r"<input[^>]*name=\"csrf_token\"[^>]*>")
@@ -165,3 +165,29 @@ def test_capacity_holds_when_threads_register_and_cancel_at_once(app):
     assert [r.status for r in after] == (
         ["cancelled"] * 4 + ["confirmed"] * 8 + ["waitlisted"] * 10 + ["cancelled"] * 2
     )
+
+
+def test_registering_cancelling_and_adding_seats_at_once_leave_no_seat_idle(app):
+    """Whatever mix arrives together: never more confirmed than seats, never a free seat while
+    someone waits, and no deadlock (PostgreSQL) or lock timeout (SQLite)."""
+    event = make_event(capacity=5)
+    event_id = event.id
+    db.session.commit()
+    early = [register(event_id, registration_data()).registration.id for _ in range(10)]
+    db.session.rollback()
+
+    def act(n: int) -> None:
+        if n < 20:
+            register(event_id, registration_data(email=f"mixed{n}@example.com"))
+        elif n < 26:
+            cancel(early[n - 20])
+        else:
+            set_capacity(event_id, 13)
+
+    in_parallel(app, act, list(range(27)))
+
+    registrations = registrations_of(event_id)
+    confirmed = sum(r.status == "confirmed" for r in registrations)
+    waiting = sum(r.status == "waitlisted" for r in registrations)
+    assert (confirmed + waiting, sum(r.status == "cancelled" for r in registrations)) == (24, 6)
+    assert (confirmed, waiting) == (13, 11)
