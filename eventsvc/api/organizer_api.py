@@ -1,2 +1,185 @@
-"""Organizer API: events, registrations (token auth), OpenAPI document."""
-from . import bp  # noqa: F401
+"""Organizer API v1: events, registrations behind an organizer token, the OpenAPI document.
+
+``Authorization: Bearer <token>``; tokens are made on the organizer pages or with
+``flask organizers token EMAIL`` and stored hashed. A missing, wrong or revoked token gets a 401
+with ``WWW-Authenticate`` and never any data. ``GET /events`` is public for published events;
+with a token it lists drafts and cancelled events too.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Event, Organizer, Registration
+from ..models.registration import REGISTRATION_STATUSES
+from ..services.organizers import organizer_for_token
+from . import bp
+from .openapi import openapi_document
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+
+class _NoToken:
+    """Marks a request that presented no Authorization header at all."""
+
+
+def _presented_token() -> str | None | type[_NoToken]:
+    header = request.headers.get("Authorization")
+    if header is None:
+        return _NoToken
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+def _unauthorized(message: str, invalid: bool):
+    challenge = 'Bearer realm="eventsvc"'
+    if invalid:
+        challenge += ', error="invalid_token"'
+    response = jsonify(error="unauthorized", message=message)
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = challenge
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _authenticate(required: bool):
+    """Find the organizer of the presented token; returns a 401 response when it will not do.
+
+    A token that is presented but wrong is refused even where none is required: a client with
+    a broken token should learn so, not quietly get less.
+    """
+    secret = _presented_token()
+    if secret is _NoToken:
+        g.api_organizer = None
+        return _unauthorized("An organizer API token is required.", invalid=False) if required else None
+    organizer: Organizer | None = organizer_for_token(secret) if secret else None
+    if organizer is None:
+        return _unauthorized("The API token is missing, wrong or revoked.", invalid=True)
+    g.api_organizer = organizer
+    return None
+
+
+def _bad_request(message: str, field: str | None = None):
+    body = {"error": "bad_request", "message": message}
+    if field:
+        body["errors"] = {field: [message]}
+    return jsonify(body), 400
+
+
+def event_json(event: Event) -> dict:
+    """An event as the API shows it; times in ISO 8601 with the event zone's offset."""
+    return {
+        "slug": event.slug,
+        "status": event.status,
+        "title": event.title or {},
+        "description": event.description or {},
+        "venue": event.venue or {},
+        "city": event.city,
+        "country": event.country,
+        "timezone": event.timezone,
+        "starts_at": event.local_start().isoformat(),
+        "ends_at": event.local_end().isoformat(),
+        "capacity": event.capacity,
+        "waitlist_enabled": event.waitlist_enabled,
+        "languages": event.languages or [],
+        "registration_open": event.registration_open(),
+    }
+
+
+def registration_json(registration: Registration, event: Event) -> dict:
+    zone = event.zone
+
+    def local(value):
+        return value.astimezone(zone).isoformat() if value else None
+
+    return {
+        "id": registration.public_id,
+        "status": registration.status,
+        "family_name": registration.family_name,
+        "given_name": registration.given_name,
+        "email": registration.email,
+        "organization": registration.organization,
+        "job_title": registration.job_title,
+        "language": registration.language,
+        "marketing_consent": registration.marketing_consent,
+        "registered_at": local(registration.created_at),
+        "checked_in_at": local(registration.checked_in_at),
+        "cancelled_at": local(registration.cancelled_at),
+    }
+
+
+def encode_cursor(last_id: int) -> str:
+    """An opaque cursor: clients pass it back and never read it."""
+    return base64.urlsafe_b64encode(f"r:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    kind, _, number = text.partition(":")
+    if kind != "r" or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
+@bp.get("/events")
+def list_events():
+    """Published events for everyone; every event for an organizer token."""
+    refusal = _authenticate(required=False)
+    if refusal is not None:
+        return refusal
+    query = select(Event).order_by(Event.starts_at, Event.id)
+    if g.api_organizer is None:
+        query = query.where(Event.status == "published")
+    return jsonify(data=[event_json(event) for event in db.session.scalars(query)])
+
+
+@bp.get("/events/<slug>/registrations")
+def list_registrations(slug: str):
+    """Registrations of an event in registration order, ``limit`` at a time, after ``cursor``."""
+    refusal = _authenticate(required=True)
+    if refusal is not None:
+        return refusal
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        return jsonify(error="not_found", message=f"No event has the slug {slug!r}."), 404
+    try:
+        limit = int(request.args.get("limit", DEFAULT_LIMIT))
+    except ValueError:
+        return _bad_request("limit must be a whole number.", "limit")
+    if not 1 <= limit <= MAX_LIMIT:
+        return _bad_request(f"limit must be between 1 and {MAX_LIMIT}.", "limit")
+    status = request.args.get("status")
+    if status is not None and status not in REGISTRATION_STATUSES:
+        return _bad_request(f"status must be one of {', '.join(REGISTRATION_STATUSES)}.", "status")
+    after = 0
+    if request.args.get("cursor"):
+        after = decode_cursor(request.args["cursor"])
+        if after is None:
+            return _bad_request("The cursor is not one this API gave out.", "cursor")
+    query = select(Registration).where(Registration.event_id == event.id, Registration.id > after)
+    if status:
+        query = query.where(Registration.status == status)
+    # One row more than asked tells whether another page follows.
+    rows = list(db.session.scalars(query.order_by(Registration.id).limit(limit + 1)))
+    page, more = rows[:limit], len(rows) > limit
+    return jsonify(
+        data=[registration_json(r, event) for r in page],
+        next_cursor=encode_cursor(page[-1].id) if more else None,
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of every API route."""
+    return jsonify(openapi_document())

@@ -1,2 +1,64 @@
-"""Organizer routes."""
-from . import bp  # noqa: F401
+"""Organizer routes: every page needs a logged-in organizer, except the login page itself.
+
+The views live in one module per area; importing them here registers them on the blueprint.
+"""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from ..extensions import login_manager
+from . import bp
+
+#: Endpoints an anonymous visitor may reach.
+PUBLIC_ENDPOINTS = {"organizer.login"}
+
+
+@bp.before_request
+def require_login():
+    """Send anyone not logged in to the login page (checked before any view runs)."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
+
+
+@bp.context_processor
+def organizer_helpers() -> dict:
+    """Helpers for the organizer templates (only this blueprint's pages see them)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return {"local_time": local_time, "lang": locale.language if locale else "en",
+            "status_names": status_names()}
+
+
+def status_names() -> dict[str, str]:
+    """Words for the statuses of events, registrations and mails, in the reader's language."""
+    from flask_babel import gettext as _
+
+    return {
+        "draft": _("draft"), "published": _("published"), "cancelled": _("cancelled"),
+        "confirmed": _("confirmed"), "waitlisted": _("waiting list"),
+        "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "failed": _("failed"),
+    }
+
+
+def local_time(value, zone, fmt: str = "medium") -> str:
+    """A stored UTC time shown in ``zone`` (an event's zone), formatted for the reader."""
+    if value is None:
+        return ""
+    from babel.dates import format_datetime
+    from flask_babel import get_locale
+
+    return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+
+
+@bp.after_request
+def no_store(response):
+    """Attendee data must not linger in shared caches or the browser's back button history."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+from . import views_attendees, views_auth, views_events, views_mail  # noqa: E402,F401

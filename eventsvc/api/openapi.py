@@ -1,0 +1,170 @@
+"""The OpenAPI 3.1 document of API v1, served at ``GET /api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+_TEXT_BY_LANGUAGE = {
+    "type": "object",
+    "description": "Text per language, falling back to English.",
+    "properties": {lang: {"type": "string"} for lang in ("en", "zh", "de")},
+    "additionalProperties": False,
+}
+_TIME = {"type": ["string", "null"], "format": "date-time",
+         "description": "ISO 8601 with the UTC offset of the event's time zone."}
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                   "description": "Messages per field."},
+    },
+}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def openapi_document() -> dict:
+    """Every API route, its parameters, bodies, answers and security."""
+    base_url = current_app.config["BASE_URL"]
+    slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+            "description": "The event's address name, e.g. hamburg-launch-2019."}
+    unauthorized = {
+        "description": "No token, or a wrong or revoked one; no data.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="eventsvc"'}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eventsvc API",
+            "version": "1",
+            "description": "Events of the Smart City China report, registrations, and the "
+                           "organizers' view of them. Organizer routes need "
+                           "`Authorization: Bearer <token>` (tokens are made on the organizer "
+                           "pages or with `flask organizers token EMAIL`).",
+        },
+        "servers": [{"url": f"{base_url}/api/v1"}],
+        "components": {
+            "securitySchemes": {"organizerToken": {"type": "http", "scheme": "bearer",
+                                                   "description": "An organizer API token."}},
+            "schemas": {
+                "Error": _ERROR,
+                "Event": {
+                    "type": "object",
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "status": {"type": "string", "enum": ["draft", "published", "cancelled"]},
+                        "title": _TEXT_BY_LANGUAGE, "description": _TEXT_BY_LANGUAGE,
+                        "venue": _TEXT_BY_LANGUAGE,
+                        "city": {"type": "string"},
+                        "country": {"type": "string", "enum": ["DE", "CN"]},
+                        "timezone": {"type": "string", "description": "IANA time zone."},
+                        "starts_at": _TIME, "ends_at": _TIME,
+                        "capacity": {"type": ["integer", "null"], "description": "null: unlimited."},
+                        "waitlist_enabled": {"type": "boolean"},
+                        "languages": {"type": "array", "items": {"type": "string", "enum": ["en", "zh", "de"]}},
+                        "registration_open": {"type": "boolean"},
+                    },
+                },
+                "Registration": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "description": "Public registration id."},
+                        "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
+                        "family_name": {"type": "string"}, "given_name": {"type": "string"},
+                        "email": {"type": "string", "format": "email"},
+                        "organization": {"type": "string"}, "job_title": {"type": "string"},
+                        "language": {"type": "string", "enum": ["en", "zh", "de"]},
+                        "marketing_consent": {"type": "boolean"},
+                        "registered_at": _TIME, "checked_in_at": _TIME, "cancelled_at": _TIME,
+                    },
+                },
+                "NewRegistration": {
+                    "type": "object",
+                    "required": ["email", "family_name", "given_name", "privacy_consent"],
+                    "properties": {
+                        "email": {"type": "string", "format": "email", "maxLength": 254},
+                        "family_name": {"type": "string", "maxLength": 100},
+                        "given_name": {"type": "string", "maxLength": 100},
+                        "organization": {"type": "string", "maxLength": 200},
+                        "job_title": {"type": "string", "maxLength": 200},
+                        "language": {"type": "string", "enum": ["en", "zh", "de"], "default": "en"},
+                        "privacy_consent": {"type": "boolean", "const": True,
+                                            "description": "Must be true: the privacy notice is accepted."},
+                        "marketing_consent": {"type": "boolean", "default": False,
+                                              "description": "Optional: hear about follow-up events."},
+                    },
+                },
+            },
+        },
+        "paths": {
+            "/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "summary": "Events: published ones for everyone, all of them with an organizer token.",
+                    "security": [{}, {"organizerToken": []}],
+                    "responses": {
+                        "200": {"description": "The events, earliest first.", "content": {"application/json": {
+                            "schema": {"type": "object", "properties": {
+                                "data": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}}},
+                        "401": unauthorized,
+                    },
+                },
+            },
+            "/events/{slug}/registrations": {
+                "get": {
+                    "operationId": "listRegistrations",
+                    "summary": "Registrations of an event, in registration order, a page at a time.",
+                    "security": [{"organizerToken": []}],
+                    "parameters": [
+                        slug,
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                     "maximum": 500, "default": 100}},
+                        {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                         "description": "`next_cursor` of the previous page (opaque)."},
+                        {"name": "status", "in": "query",
+                         "schema": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]}},
+                    ],
+                    "responses": {
+                        "200": {"description": "One page; `next_cursor` is null on the last.",
+                                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                    "data": {"type": "array", "items": {"$ref": "#/components/schemas/Registration"}},
+                                    "next_cursor": {"type": ["string", "null"]}}}}}},
+                        "400": _error_response("A bad limit, status or cursor."),
+                        "401": unauthorized,
+                        "404": _error_response("No such event."),
+                    },
+                },
+                "post": {
+                    "operationId": "register",
+                    "summary": "Register for an event (same rules as the form); no token needed.",
+                    "security": [{}],
+                    "parameters": [slug],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/NewRegistration"}}}},
+                    "responses": {
+                        "201": {"description": "Registered or put on the waiting list (the mail says which).",
+                                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                    "id": {"type": "string"}, "status": {"type": "string"}}}}}},
+                        "400": _error_response("Invalid fields; `errors` has the messages per field."),
+                        "404": _error_response("No such event."),
+                        "409": _error_response("The event takes no registrations now, or is full."),
+                    },
+                },
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "security": [{}],
+                    "responses": {"200": {"description": "OpenAPI 3.1 document."}},
+                },
+            },
+        },
+    }

@@ -1,0 +1,89 @@
+"""Forms of the organizer pages (Flask-WTF: every one carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField, PasswordField,
+                     SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from ..services.event_admin import (LANGUAGE_PAIRS, EventAdminError, parse_reminder_offsets,
+                                    valid_zone)
+
+LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button that POSTs with a CSRF token (logout, publish, retry, …)."""
+
+
+class CheckinForm(FlaskForm):
+    code = StringField(_l("Check-in code"), validators=[DataRequired(), Length(max=500)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=100)])
+
+
+def _zone(form, field) -> None:
+    if not valid_zone(field.data or ""):
+        raise ValidationError(_l("Not a known time zone; use an IANA name such as Europe/Berlin."))
+
+
+def _offsets(form, field) -> None:
+    try:
+        parse_reminder_offsets(field.data or "")
+    except EventAdminError as error:
+        raise ValidationError(
+            _l("Cannot read “%(part)s”; write e.g. “7 days, 1 day, 3 hours”.", part=str(error))
+        ) from error
+
+
+class EventForm(FlaskForm):
+    slug = StringField(_l("Address name (slug)"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("Lower-case letters, digits and hyphens, e.g. berlin-2019."))
+    title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=300)])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=300)])
+    title_de = StringField(_l("Title (German)"), validators=[Optional(), Length(max=300)])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=10000)])
+    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=10000)])
+    description_de = TextAreaField(_l("Description (German)"), validators=[Optional(), Length(max=10000)])
+    venue_en = TextAreaField(_l("Venue (English)"), validators=[Optional(), Length(max=1000)])
+    venue_zh = TextAreaField(_l("Venue (Chinese)"), validators=[Optional(), Length(max=1000)])
+    venue_de = TextAreaField(_l("Venue (German)"), validators=[Optional(), Length(max=1000)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    country = SelectField(_l("Country"), choices=[("DE", _l("Germany")), ("CN", _l("China"))])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), _zone],
+                           default="Europe/Berlin")
+    starts_at = DateTimeLocalField(_l("Starts (local time of the event)"), format=LOCAL_TIME_FORMAT,
+                                   validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends (local time of the event)"), format=LOCAL_TIME_FORMAT,
+                                 validators=[DataRequired()])
+    capacity = IntegerField(_l("Seats (empty: unlimited)"),
+                            validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    reminder_offsets = StringField(_l("Reminders before the start"), default="7 days, 1 day",
+                                   validators=[Optional(), Length(max=200), _offsets])
+    languages = SelectField(_l("Languages of every mail"),
+                            choices=[(",".join(pair), " + ".join(pair)) for pair in LANGUAGE_PAIRS])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: now)"),
+                                               format=LOCAL_TIME_FORMAT, validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: at the start)"),
+                                                format=LOCAL_TIME_FORMAT, validators=[Optional()])
+    notes = TextAreaField(_l("Notes for organizers"), validators=[Optional(), Length(max=5000)])
+
+    def validate_ends_at(self, field) -> None:
+        if self.starts_at.data and field.data and field.data < self.starts_at.data:
+            raise ValidationError(_l("The end must not be before the start."))
+
+    def validate_slug(self, field) -> None:
+        from ..services.event_admin import SLUG_PATTERN
+
+        if not SLUG_PATTERN.match(field.data or ""):
+            raise ValidationError(_l("Use lower-case letters, digits and single hyphens only."))

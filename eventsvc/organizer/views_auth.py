@@ -1,0 +1,85 @@
+"""Logging in and out, and the organizer's API tokens."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import limiter
+from ..services import organizers
+from . import bp
+from .forms import ActionForm, LoginForm, TokenForm
+
+#: Failed logins allowed per address (generous: an office may sit behind one address) and per
+#: account (tight: that is where password guessing aims).
+FAILED_LOGINS_PER_ADDRESS = "30 per 15 minutes"
+FAILED_LOGINS_PER_ACCOUNT = "5 per 15 minutes"
+
+
+def _submitted_email() -> str:
+    return "login-email:" + organizers.normalize_email(request.form.get("email", ""))
+
+
+def _login_failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _too_many() -> str:
+    return _("Too many failed logins. Please wait a quarter of an hour and try again.")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never send someone on to another site after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("organizer.events")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(FAILED_LOGINS_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed,
+               error_message=_too_many)
+@limiter.limit(FAILED_LOGINS_PER_ACCOUNT, methods=["POST"], key_func=_submitted_email,
+               deduct_when=_login_failed, error_message=_too_many)
+def login():
+    """The login form; a failed attempt counts against the address and against the account."""
+    if current_user.is_authenticated:
+        return redirect(url_for("organizer.events"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        organizer = organizers.authenticate(form.email.data, form.password.data)
+        if organizer is not None:
+            login_user(organizer)
+            return redirect(_safe_next(request.args.get("next")))
+        g.login_failed = True
+        form.password.errors.append(_("The address or the password is wrong."))
+    return render_template("organizer/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    form = ActionForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("organizer.login"))
+    return redirect(url_for("organizer.events"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    """The organizer's API tokens; a new one is shown once, right after it is made."""
+    form = TokenForm()
+    secret = None
+    if form.validate_on_submit():
+        _token, secret = organizers.create_api_token(current_user.email, form.name.data)
+        form = TokenForm(formdata=None)
+    return render_template("organizer/tokens.html", form=form, secret=secret,
+                           tokens=organizers.tokens_of(current_user), action_form=ActionForm())
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    if ActionForm().validate_on_submit() and organizers.revoke_api_token(current_user, token_id):
+        flash(_("The token is revoked."), "info")
+    return redirect(url_for("organizer.tokens"))

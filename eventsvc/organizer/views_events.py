@@ -1,0 +1,166 @@
+"""Events: list, create, edit, publish, unpublish, cancel, and each event's dashboard."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Event
+from ..services import dashboard, event_admin
+from ..services.event_admin import EventAdminError, EventData
+from . import bp
+from .forms import ActionForm, EventForm
+
+LANGS = ("en", "zh", "de")
+
+
+def load_event(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    return event
+
+
+def _form_for(event: Event) -> EventForm:
+    """The edit form filled with the event as it is, times in its own zone."""
+    form = EventForm(formdata=None)
+    form.slug.data = event.slug
+    for lang in LANGS:
+        getattr(form, f"title_{lang}").data = (event.title or {}).get(lang, "")
+        getattr(form, f"description_{lang}").data = (event.description or {}).get(lang, "")
+        getattr(form, f"venue_{lang}").data = (event.venue or {}).get(lang, "")
+    form.city.data = event.city
+    form.country.data = event.country
+    form.timezone.data = event.timezone
+    form.starts_at.data = event.local_start().replace(tzinfo=None)
+    form.ends_at.data = event.local_end().replace(tzinfo=None)
+    form.capacity.data = event.capacity
+    form.waitlist_enabled.data = event.waitlist_enabled
+    form.reminder_offsets.data = ", ".join(event_admin.describe_offset(o) for o in event.reminder_offsets or [])
+    form.languages.data = ",".join(event.languages or [])
+    zone = event.zone
+    form.registration_opens_at.data = (event.registration_opens_at.astimezone(zone).replace(tzinfo=None)
+                                       if event.registration_opens_at else None)
+    form.registration_closes_at.data = (event.registration_closes_at.astimezone(zone).replace(tzinfo=None)
+                                        if event.registration_closes_at else None)
+    form.notes.data = event.notes or ""
+    return form
+
+
+def _data_from(form: EventForm) -> EventData:
+    return EventData(
+        slug=form.slug.data.strip(),
+        title={lang: (getattr(form, f"title_{lang}").data or "").strip() for lang in LANGS},
+        description={lang: (getattr(form, f"description_{lang}").data or "").strip() for lang in LANGS},
+        venue={lang: (getattr(form, f"venue_{lang}").data or "").strip() for lang in LANGS},
+        city=form.city.data.strip(),
+        country=form.country.data,
+        timezone=form.timezone.data.strip(),
+        starts_local=form.starts_at.data,
+        ends_local=form.ends_at.data,
+        capacity=form.capacity.data,
+        waitlist_enabled=form.waitlist_enabled.data,
+        reminder_offsets=event_admin.parse_reminder_offsets(form.reminder_offsets.data or ""),
+        languages=form.languages.data.split(","),
+        registration_opens_local=form.registration_opens_at.data,
+        registration_closes_local=form.registration_closes_at.data,
+        notes=(form.notes.data or "").strip() or None,
+    )
+
+
+def _show_error(form: EventForm, error: EventAdminError) -> None:
+    messages = {
+        "slug_taken": _("Another event already has this address name."),
+        "slug": _("Use lower-case letters, digits and single hyphens only."),
+        "timezone": _("Not a known time zone; use an IANA name such as Europe/Berlin."),
+        "ends_before_start": _("The end must not be before the start."),
+    }
+    field = getattr(form, error.field, form.slug)
+    field.errors = list(field.errors) + [messages.get(str(error), _("Please check this field."))]
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("organizer.events"))
+
+
+@bp.get("/events")
+def events():
+    return render_template("organizer/events.html", events=event_admin.events_for_organizers())
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = event_admin.create_event(_data_from(form))
+        except EventAdminError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("The event is saved as a draft. Publish it when it is ready."), "info")
+            return redirect(url_for("organizer.dashboard", slug=event.slug))
+    return render_template("organizer/event_form.html", form=form, event=None,
+                           zones=event_admin.SUGGESTED_ZONES)
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+def edit_event(slug: str):
+    event = load_event(slug)
+    form = EventForm() if request.method == "POST" else _form_for(event)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            event = event_admin.update_event(event.id, _data_from(form))
+        except EventAdminError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            flash(_("The event is saved."), "info")
+            return redirect(url_for("organizer.dashboard", slug=event.slug))
+    return render_template("organizer/event_form.html", form=form, event=event,
+                           zones=event_admin.SUGGESTED_ZONES)
+
+
+@bp.post("/events/<slug>/publish")
+def publish_event(slug: str):
+    event = load_event(slug)
+    if ActionForm().validate_on_submit():
+        event_admin.publish_event(event.id)
+        flash(_("The event is published."), "info")
+    return redirect(url_for("organizer.dashboard", slug=slug))
+
+
+@bp.post("/events/<slug>/unpublish")
+def unpublish_event(slug: str):
+    event = load_event(slug)
+    if ActionForm().validate_on_submit():
+        event_admin.unpublish_event(event.id)
+        flash(_("The event is hidden from the public again."), "info")
+    return redirect(url_for("organizer.dashboard", slug=slug))
+
+
+@bp.route("/events/<slug>/cancel", methods=["GET", "POST"])
+def cancel_event(slug: str):
+    """Cancelling asks first: it mails every registrant and cannot be undone."""
+    event = load_event(slug)
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit() and event.status != "cancelled":
+        mailed = event_admin.cancel_event(event.id)
+        flash(_("The event is cancelled; %(count)d registrants will be told.", count=mailed), "info")
+        return redirect(url_for("organizer.dashboard", slug=slug))
+    counts = dashboard.event_counts(event)
+    return render_template("organizer/cancel.html", event=event, form=form, counts=counts)
+
+
+@bp.get("/events/<slug>", endpoint="dashboard")
+def dashboard_view(slug: str):
+    event = load_event(slug)
+    counts = dashboard.event_counts(event)
+    chart = dashboard.registrations_chart(dashboard.registrations_per_day(event),
+                                          _("Registrations per day"))
+    return render_template("organizer/dashboard.html", event=event, counts=counts, chart=chart,
+                           downloads=dashboard.report_downloads(event), action_form=ActionForm())
+

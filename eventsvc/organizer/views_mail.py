@@ -1,0 +1,34 @@
+"""The mail log: every mail of the service, filters, failure reasons and retry."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..services import mail_log
+from ..services.attendees import display_name
+from . import bp
+from .forms import ActionForm
+
+
+@bp.get("/mail")
+def mail():
+    status = request.args.get("status") if request.args.get("status") in mail_log.MAIL_FILTERS else None
+    try:
+        page_number = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page_number = 1
+    return render_template("organizer/mail.html", page=mail_log.mail_log(status, page_number),
+                           status=status, counts=mail_log.status_counts(), action_form=ActionForm(),
+                           display_name=display_name)
+
+
+@bp.post("/mail/<int:mail_id>/retry")
+def retry_mail(mail_id: int):
+    if ActionForm().validate_on_submit():
+        if mail_log.retry_mail(mail_id):
+            flash(_("The mail is queued again."), "info")
+        else:
+            flash(_("Only a failed mail can be retried."), "error")
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for("organizer.mail", status="failed"))

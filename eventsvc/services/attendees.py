@@ -1,0 +1,92 @@
+"""The attendee list of an event as organizers see it: search, filter, pages, and actions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Event, OutboundMail, Registration
+from ..models.registration import REGISTRATION_STATUSES
+from ..models.types import utcnow
+from .outbox import queue_mail
+
+PER_PAGE = 50
+#: Characters of the CJK scripts: a name written in them is shown family name first, no space.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def display_name(family_name: str, given_name: str) -> str:
+    """"王小明" for a Chinese name (family name first, no space), "Anna Schmidt" otherwise."""
+    if _CJK.search(family_name or "") or _CJK.search(given_name or ""):
+        return f"{family_name}{given_name}"
+    return f"{given_name} {family_name}".strip()
+
+
+@dataclass
+class AttendeePage:
+    """One page of a filtered attendee list."""
+
+    registrations: list[Registration]
+    total: int
+    page: int
+    pages: int
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_attendees(event: Event, query: str = "", status: str | None = None,
+                     page: int = 1, per_page: int = PER_PAGE) -> AttendeePage:
+    """Registrations of ``event`` whose name, address or organization contains ``query``."""
+    conditions = [Registration.event_id == event.id]
+    if status in REGISTRATION_STATUSES:
+        conditions.append(Registration.status == status)
+    query = (query or "").strip()[:200]
+    if query:
+        pattern = _like(query.lower())
+        full_name = func.lower(Registration.family_name + Registration.given_name)
+        conditions.append(or_(
+            func.lower(Registration.family_name).like(pattern, escape="\\"),
+            func.lower(Registration.given_name).like(pattern, escape="\\"),
+            func.lower(Registration.given_name + " " + Registration.family_name).like(pattern, escape="\\"),
+            full_name.like(pattern, escape="\\"),
+            Registration.email.like(pattern, escape="\\"),
+            func.lower(Registration.organization).like(pattern, escape="\\"),
+        ))
+    total = db.session.scalar(select(func.count()).select_from(Registration).where(*conditions))
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    registrations = list(db.session.scalars(
+        select(Registration).where(*conditions)
+        .order_by(Registration.family_name, Registration.given_name, Registration.id)
+        .offset((page - 1) * per_page).limit(per_page)
+    ))
+    return AttendeePage(registrations, total, page, pages)
+
+
+def mails_of(registration: Registration) -> list[OutboundMail]:
+    """Every mail decided for the registrant, oldest first."""
+    return list(db.session.scalars(
+        select(OutboundMail).where(OutboundMail.registration_id == registration.id).order_by(OutboundMail.id)
+    ))
+
+
+def resend_confirmation(registration_id: int, now: datetime | None = None) -> OutboundMail | None:
+    """Queue the confirmation again (the waitlisted mail for someone still waiting).
+
+    Returns ``None`` for a cancelled registration, which has nothing to confirm.
+    """
+    now = now or utcnow()
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not registration.is_live:
+        return None
+    kind = "confirmation" if registration.status == "confirmed" else "waitlisted"
+    mail = queue_mail(registration, kind, f"{kind}:resend:{now:%Y%m%dT%H%M%S.%f}")
+    db.session.commit()
+    return mail

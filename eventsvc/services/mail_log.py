@@ -1,0 +1,82 @@
+"""The mail log: every mail of the service, its fate, and a second chance for failed ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Event, OutboundMail, Registration
+from ..models.types import utcnow
+from .outbox import enqueue_send
+
+#: Filters of the mail log and the statuses each shows (pending: waiting or in the worker's hands).
+MAIL_FILTERS = {
+    "failed": ("failed",),
+    "pending": ("queued", "sending"),
+    "sent": ("sent",),
+}
+PER_PAGE = 100
+
+
+@dataclass
+class MailLogPage:
+    rows: list[tuple[OutboundMail, Registration, Event]]
+    total: int
+    page: int
+    pages: int
+
+
+def mail_log(status_filter: str | None = None, page: int = 1, per_page: int = PER_PAGE,
+             event: Event | None = None) -> MailLogPage:
+    """Mails, newest first, with their registrant and event."""
+    conditions = []
+    if status_filter in MAIL_FILTERS:
+        conditions.append(OutboundMail.status.in_(MAIL_FILTERS[status_filter]))
+    if event is not None:
+        conditions.append(Registration.event_id == event.id)
+    base = (select(OutboundMail, Registration, Event)
+            .join(Registration, OutboundMail.registration_id == Registration.id)
+            .join(Event, Registration.event_id == Event.id)
+            .where(*conditions))
+    total = db.session.scalar(
+        select(func.count()).select_from(OutboundMail)
+        .join(Registration, OutboundMail.registration_id == Registration.id).where(*conditions)
+    )
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    rows = [tuple(row) for row in db.session.execute(
+        base.order_by(OutboundMail.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    )]
+    return MailLogPage(rows, total, page, pages)
+
+
+def status_counts() -> dict[str, int]:
+    """How many mails are in each status, for the filter tabs."""
+    counts = dict(db.session.execute(
+        select(OutboundMail.status, func.count()).group_by(OutboundMail.status)
+    ).all())
+    return {name: sum(counts.get(s, 0) for s in statuses) for name, statuses in MAIL_FILTERS.items()}
+
+
+def retry_mail(mail_id: int, now: datetime | None = None) -> bool:
+    """Put a failed mail back in the queue, due now, and hint the worker after the commit.
+
+    The attempt counter starts again from zero, so the mail gets the whole retry schedule once
+    more; the last error stays visible until a new attempt replaces it. Returns whether the mail
+    was failed (anything else is left alone).
+    """
+    # A conditional UPDATE: two organizers pressing "retry" at once queue the mail once.
+    result = db.session.execute(
+        update(OutboundMail)
+        .where(OutboundMail.id == mail_id, OutboundMail.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=now or utcnow(), lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return False
+    enqueue_send([mail_id])
+    return True

@@ -1,0 +1,109 @@
+"""Organizer accounts, password checks and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import ApiToken, Organizer
+from ..models.organizer import hash_api_token
+from ..models.types import utcnow
+
+#: Shortest password an organizer may choose; organizer accounts see every attendee's data.
+MIN_PASSWORD_LENGTH = 10
+#: Prefix of every API token, so a leaked one is easy to recognise in logs and secret scanners.
+TOKEN_PREFIX = "evs_"
+
+#: A hash to check against when the address is unknown, so a login with an unknown address takes
+#: as long as one with a wrong password and the timing reveals nothing about who has an account.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class OrganizerError(Exception):
+    """An organizer account or token cannot be created as asked (the message says why)."""
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_organizer(email: str) -> Organizer | None:
+    return db.session.scalar(select(Organizer).where(Organizer.email == normalize_email(email)))
+
+
+def create_organizer(email: str, password: str, name: str = "") -> Organizer:
+    """Create an organizer account; the password is stored as a scrypt hash (werkzeug's default)."""
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        raise OrganizerError(f"{email or '(empty)'} is not an e-mail address.")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise OrganizerError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if find_organizer(email) is not None:
+        raise OrganizerError(f"An organizer with the address {email} exists already.")
+    organizer = Organizer(email=email, password_hash=generate_password_hash(password), name=name.strip())
+    db.session.add(organizer)
+    db.session.commit()
+    return organizer
+
+
+def authenticate(email: str, password: str) -> Organizer | None:
+    """The organizer whose address and password these are, else ``None``; records the login."""
+    organizer = find_organizer(email)
+    if organizer is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(organizer.password_hash, password or ""):
+        return None
+    organizer.last_login_at = utcnow()
+    db.session.commit()
+    return organizer
+
+
+def create_api_token(email: str, name: str) -> tuple[ApiToken, str]:
+    """Create an API token for the organizer ``email``; returns the row and the secret.
+
+    Only the SHA-256 of the secret is stored: the secret is shown once, to whoever created it.
+    """
+    organizer = find_organizer(email)
+    if organizer is None:
+        raise OrganizerError(f"No organizer has the address {normalize_email(email)}.")
+    name = (name or "").strip()[:100] or "API"
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(organizer=organizer, name=name, token_hash=hash_api_token(secret),
+                     prefix=secret[:12])
+    db.session.add(token)
+    db.session.commit()
+    return token, secret
+
+
+def organizer_for_token(secret: str | None) -> Organizer | None:
+    """The organizer a live (not revoked) API token belongs to; notes when it was used."""
+    if not secret:
+        return None
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None))
+    )
+    if token is None:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.organizer
+
+
+def revoke_api_token(organizer: Organizer, token_id: int) -> bool:
+    """Revoke one of the organizer's own tokens; returns whether it was theirs and live."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.organizer_id != organizer.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def tokens_of(organizer: Organizer) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.organizer_id == organizer.id).order_by(ApiToken.created_at.desc())
+    ))
