@@ -47,6 +47,9 @@ def load_settings(instance_path: str) -> dict:
     load_dotenv(os.environ.get("EVENTSVC_DOTENV", ".env"), override=False)
     instance = Path(instance_path)
     base_url = os.environ.get("BASE_URL", "http://localhost:5000").rstrip("/")
+    #: Prefix of the Celery queue names, so that test workers sharing one Redis never take each
+    #: other's tasks (empty in production: the queues are ``default`` and ``mail``).
+    queue_prefix = os.environ.get("CELERY_QUEUE_PREFIX", "")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(
@@ -83,8 +86,8 @@ def load_settings(instance_path: str) -> dict:
                 "CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
             ),
             "task_ignore_result": True,
-            "task_default_queue": "default",
-            "task_routes": {"eventsvc.send_mail": {"queue": "mail"}},
+            "task_default_queue": f"{queue_prefix}default",
+            "task_routes": {"eventsvc.send_mail": {"queue": f"{queue_prefix}mail"}},
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,

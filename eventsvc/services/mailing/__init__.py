@@ -1,0 +1,194 @@
+"""Sending the outbox: claim a batch, render it, send it over one SMTP connection, record the fate.
+
+``send_from_outbox(mail_id)`` is what the ``eventsvc.send_mail`` task runs; ``sweep_outbox()`` is
+what beat runs every minute. See DESIGN.md, "The mail pipeline".
+
+Decisions worth knowing:
+
+* Each mail is marked sent in its own commit right after the SMTP server accepted it, so a
+  worker killed mid-batch loses nothing and at most the mail in flight goes out twice.
+* A mail that no longer makes sense when its turn comes (a reminder for a cancelled registration
+  or event, anything but the cancellation itself after the registrant cancelled, a reminder or
+  report after an unsubscribe) is marked ``failed`` with a reason starting ``skipped:``, so the
+  mail log says plainly why it did not go out; nothing is sent.
+* A temporary failure (4xx, refused, timeout, dropped connection) puts the mail back in the queue
+  with a growing delay (:mod:`.retry`); short delays also get a Celery countdown so the retry
+  happens on time, long ones wait for the sweeper (a long countdown would be redelivered by the
+  Redis transport after its visibility timeout). A permanent one (5xx) fails at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from ...extensions import db
+from ...models import OutboundMail
+from ...models.types import utcnow
+from ..outbox import enqueue_send
+from .message import build_message
+from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
+from .render import render_mail
+from .retry import retry_delay
+from .smtp import SendFailure, classify_failure, open_connection
+
+__all__ = ["BatchOutcome", "send_from_outbox", "sweep_outbox"]
+
+log = logging.getLogger(__name__)
+
+#: Retries sooner than this also get a countdown task; later ones are the sweeper's.
+COUNTDOWN_LIMIT_SECONDS = 600
+#: Queued mail this much past due has lost its hint (broker down, task lost): the sweeper resends it.
+SWEEP_GRACE = timedelta(seconds=30)
+
+#: Kinds that are moot once the registration is cancelled (the cancellation mail itself is not).
+_MOOT_AFTER_CANCEL = {"confirmation", "already_registered", "waitlisted", "promoted", "reminder",
+                      "event_changed"}
+
+
+@dataclass
+class BatchOutcome:
+    """What one call of :func:`send_from_outbox` did, by mail id."""
+
+    sent: list[int]
+    retried: list[int]
+    failed: list[int]
+
+    @property
+    def claimed(self) -> int:
+        return len(self.sent) + len(self.retried) + len(self.failed)
+
+
+def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
+    """Why ``mail`` should not go out any more, or ``None`` when it should."""
+    registration = mail.registration
+    event = registration.event
+    if registration.status == "cancelled" and mail.kind in _MOOT_AFTER_CANCEL:
+        return "the registration was cancelled"
+    if mail.kind == "reminder":
+        if event.status != "published":
+            return f"the event is {event.status}"
+        if event.starts_at <= now:
+            return "the event has started"
+    if mail.kind in {"reminder", "report"} and registration.unsubscribed_at is not None:
+        return "the registrant unsubscribed"
+    return None
+
+
+def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) -> BatchOutcome:
+    """Send mail ``mail_id`` and up to ``MAIL_BATCH_SIZE - 1`` other due mails over one connection.
+
+    Safe to call for a mail that is already sent or held by another worker: it then sends
+    whatever else is due, or nothing.
+    """
+    config = current_app.config
+    outcome = BatchOutcome([], [], [])
+    claimed = claim_batch(mail_id, config["MAIL_BATCH_SIZE"], config["MAIL_LEASE_SECONDS"], now)
+    ready = []  # (id, attempts, message)
+    for mail in claimed:
+        mail_id_, attempts = mail.id, mail.attempts
+        try:
+            reason = skip_reason(mail, now or utcnow())
+            if reason is None:
+                ready.append((mail_id_, attempts, build_message(render_mail(mail), mail.message_id)))
+        except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
+            log.exception("mail %s could not be rendered", mail_id_)
+            reason = None
+            db.session.rollback()
+            mark_failed(mail_id_, f"could not render: {error!r}")
+            outcome.failed.append(mail_id_)
+            continue
+        # End the read transaction: on SQLite it holds the write lock that registrations need.
+        db.session.rollback()
+        if reason is not None:
+            mark_failed(mail_id_, f"skipped: {reason}")
+            outcome.failed.append(mail_id_)
+    if ready:
+        _send_batch(ready, outcome)
+    return outcome
+
+
+def _send_batch(ready: list[tuple[int, int, object]], outcome: BatchOutcome) -> None:
+    """Send the rendered messages over one connection, recording each mail's fate at once."""
+    pending = list(ready)
+    try:
+        with open_connection() as connection:
+            while pending:
+                mail_id, attempts, message = pending[0]
+                try:
+                    connection.send_email(message)
+                except Exception as error:  # noqa: BLE001 - sorted by classify_failure
+                    failure = classify_failure(error)
+                    if failure.connection_lost:
+                        raise _ConnectionLost(failure) from error
+                    pending.pop(0)
+                    _record_failure([(mail_id, attempts)], failure, outcome)
+                    continue
+                pending.pop(0)
+                mark_sent(mail_id)
+                outcome.sent.append(mail_id)
+    except _ConnectionLost as lost:
+        _record_failure([(m, a) for m, a, _ in pending], lost.failure, outcome)
+    except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT
+        if pending:
+            _record_failure([(m, a) for m, a, _ in pending], classify_failure(error), outcome)
+
+
+class _ConnectionLost(Exception):
+    def __init__(self, failure: SendFailure) -> None:
+        super().__init__(failure.reason)
+        self.failure = failure
+
+
+def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome: BatchOutcome) -> None:
+    """Fail permanent failures; requeue temporary ones with backoff, giving up after the last attempt."""
+    config = current_app.config
+    now = utcnow()
+    # One jitter draw for the whole group: mails that failed together and have the same number of
+    # attempts become due together, and one hint brings them all back.
+    rng = random.Random(random.random())
+    seed = rng.random()
+    hints: dict[int, tuple[int, float]] = {}
+    for mail_id, attempts in mails:
+        if failure.permanent:
+            mark_failed(mail_id, failure.reason)
+            outcome.failed.append(mail_id)
+        elif attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            mark_failed(mail_id, f"gave up after {attempts} attempts: {failure.reason}")
+            outcome.failed.append(mail_id)
+        else:
+            delay = retry_delay(attempts, config["MAIL_RETRY_BASE_SECONDS"], random.Random(seed))
+            mark_for_retry(mail_id, failure.reason, now + timedelta(seconds=delay))
+            outcome.retried.append(mail_id)
+            hints.setdefault(attempts, (mail_id, delay))
+    for mail_id, delay in hints.values():
+        if delay < COUNTDOWN_LIMIT_SECONDS:
+            _hint_later(mail_id, delay)
+    if mails:
+        log.warning("%d mail(s) not sent: %s", len(mails), failure.reason)
+
+
+def _hint_later(mail_id: int, delay: float) -> None:
+    from ...tasks import send_mail
+
+    try:
+        send_mail.apply_async(args=[mail_id], countdown=delay)
+    except Exception:  # noqa: BLE001 - broker down: the sweeper brings the mail back
+        log.warning("broker unreachable; retry of mail %s waits for the sweeper", mail_id)
+
+
+def sweep_outbox(now: datetime | None = None) -> int:
+    """Take back mail stuck in ``sending`` past its lease and re-enqueue overdue queued mail.
+
+    Returns how many mails it re-enqueued. Safe to run any number of times, by any process.
+    """
+    now = now or utcnow()
+    requeued = take_back_expired(current_app.config["MAIL_MAX_ATTEMPTS"], now)
+    overdue = overdue_ids(now - SWEEP_GRACE)
+    ids = sorted(set(requeued) | set(overdue))
+    enqueue_send(ids)
+    return len(ids)

@@ -1,0 +1,242 @@
+"""Turning an outbox row into a bilingual message: subject, text, HTML, calendar file, QR code.
+
+Each mail carries two languages: the registrant's first, then the first language of the event's
+pair that differs (DESIGN.md, "Bilingual mail"). Each language's part is rendered from
+``templates/email/<kind>.txt`` and ``.html`` under Flask-Babel's ``force_locale``; the layouts put
+the parts one after the other. Links are absolute, built from ``BASE_URL`` (there is no request).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_timezone_name
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext, lazy_gettext as _l
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import Event, OutboundMail, Registration, Report
+from ..calendar import build_ics
+
+#: What each mail is called in its subject; ``{title}`` is the event's title.
+SUBJECTS = {
+    "confirmation": _l("Registration confirmed: %(title)s"),
+    "already_registered": _l("You are already registered: %(title)s"),
+    "waitlisted": _l("Waiting list: %(title)s"),
+    "promoted": _l("You have a seat: %(title)s"),
+    "cancelled": _l("Registration cancelled: %(title)s"),
+    "reminder": _l("Reminder: %(title)s"),
+    "report": _l("The report is available: %(title)s"),
+    "event_changed": _l("Changed: %(title)s"),
+    "event_cancelled": _l("Event cancelled: %(title)s"),
+}
+#: Mails that put the event in the reader's calendar (or update it there).
+ICS_REQUEST_KINDS = {"confirmation", "promoted", "reminder", "event_changed"}
+#: Mails that take it out again.
+ICS_CANCEL_KINDS = {"cancelled", "event_cancelled"}
+#: Mails that carry the check-in QR code: the ones that give a seat.
+QR_KINDS = {"confirmation", "promoted"}
+#: Mails a registrant may opt out of (RFC 8058 one-click); the rest are transactional.
+UNSUBSCRIBABLE_KINDS = {"reminder", "report"}
+
+#: The zone a reader from the other side thinks in: Beijing time for Chinese readers of a German
+#: event, German time for German readers of a Chinese event.
+OTHER_SIDE_ZONES = {("zh", "DE"): "Asia/Shanghai", ("de", "CN"): "Europe/Berlin"}
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass
+class RenderedMail:
+    """Everything the sender needs to build the MIME message."""
+
+    subject: str
+    text: str
+    html: str
+    to_name: str
+    to_address: str
+    ics: bytes | None = None
+    ics_method: str | None = None
+    qr_png: bytes | None = None
+    qr_cid: str | None = None
+    unsubscribe_url: str | None = None
+    languages: list[str] = field(default_factory=list)
+
+
+def one_line(value: str) -> str:
+    """User data bound for a header: every run of whitespace (CR and LF too) becomes one space."""
+    return " ".join(str(value).split())
+
+
+def mail_languages(registration: Registration, event: Event) -> list[str]:
+    """The reader's language, then the first of the event's pair that differs from it."""
+    first = registration.language
+    pair = event.languages or ["en"]
+    second = next((language for language in pair if language != first), None)
+    return [first, second] if second else [first]
+
+
+def person_name(registration: Registration, language: str) -> str:
+    """The name as a reader of ``language`` writes it.
+
+    A name in Chinese characters is family name first with no space, in every language; in
+    Chinese text every name is family name first; elsewhere a Latin-script name is given name
+    first.
+    """
+    family, given = one_line(registration.family_name), one_line(registration.given_name)
+    if _CJK.search(family + given):
+        return f"{family}{given}"
+    if language == "zh":
+        return one_line(f"{family} {given}")
+    return one_line(f"{given} {family}")
+
+
+def format_when(start: datetime, end: datetime, zone: str, language: str) -> str:
+    """``Thursday, 14 March 2019, 18:00–21:00 (Central European Time)`` in ``language``."""
+    tz = ZoneInfo(zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    date_text = format_date(local_start, "full", locale=language)
+    times = f"{format_time(local_start, 'short', locale=language)}–{format_time(local_end, 'short', locale=language)}"
+    if local_end.date() != local_start.date():
+        times = (f"{format_time(local_start, 'short', locale=language)} – "
+                 f"{format_date(local_end, 'full', locale=language)} {format_time(local_end, 'short', locale=language)}")
+    zone_name = get_timezone_name(local_start, locale=language)
+    return f"{date_text}, {times} ({zone_name})"
+
+
+def other_side_time(event: Event, language: str, start: datetime | None = None,
+                    end: datetime | None = None) -> str | None:
+    """The event's time where the reader's side of the report lives, when it differs."""
+    zone = OTHER_SIDE_ZONES.get((language, event.country))
+    if zone is None:
+        return None
+    return format_when(start or event.starts_at, end or event.ends_at, zone, language)
+
+
+def _links(registration: Registration, event: Event) -> dict:
+    base_url = current_app.config["BASE_URL"]
+    return {
+        "manage_url": f"{base_url}/r/{registration.manage_token}",
+        "event_url": f"{base_url}/events/{event.slug}",
+        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.manage_token}",
+    }
+
+
+def _published_reports(event: Event) -> list[tuple[Report, str]]:
+    base_url = current_app.config["BASE_URL"]
+    reports = db.session.scalars(select(Report).order_by(Report.published_at, Report.id))
+    return [(report, f"{base_url}/reports/{report.language}?event={event.slug}") for report in reports]
+
+
+def _changes(mail: OutboundMail, event: Event, language: str) -> list[tuple[str, str, str]]:
+    """``(what, before, after)`` lines for the "event changed" mail, from its payload."""
+    before = (mail.payload or {}).get("before") or {}
+    changes = []
+    if before.get("starts_at") or before.get("ends_at") or before.get("timezone"):
+        old_start = datetime.fromisoformat(before.get("starts_at") or event.starts_at.isoformat())
+        old_end = datetime.fromisoformat(before.get("ends_at") or event.ends_at.isoformat())
+        old_zone = before.get("timezone") or event.timezone
+        old = format_when(old_start, old_end, old_zone, language)
+        new = format_when(event.starts_at, event.ends_at, event.timezone, language)
+        if old != new:
+            changes.append((gettext("Date and time"), old, new))
+    if "venue" in before:
+        old_venue = one_line(_translated(before["venue"], language))
+        new_venue = one_line(event.text("venue", language))
+        if old_venue != new_venue:
+            changes.append((gettext("Venue"), old_venue, new_venue))
+    return changes
+
+
+def _translated(value, language: str) -> str:
+    if isinstance(value, dict):
+        return value.get(language) or value.get("en") or next(iter(value.values()), "")
+    return value or ""
+
+
+def _section(mail: OutboundMail, registration: Registration, event: Event, language: str,
+             extra: dict) -> tuple[str, str, str]:
+    """One language's subject, text and HTML."""
+    with force_locale(language):
+        title = one_line(event.text("title", language))
+        if mail.kind == "report":
+            report = extra.get("report")
+            subject_title = one_line(report.title) if report else title
+        else:
+            subject_title = title
+        context = dict(
+            extra,
+            kind=mail.kind,
+            lang=language,
+            registration=registration,
+            event=event,
+            title=title,
+            name=person_name(registration, language),
+            venue_lines=[line for line in event.text("venue", language).splitlines() if line.strip()],
+            when=format_when(event.starts_at, event.ends_at, event.timezone, language),
+            other_time=other_side_time(event, language),
+            changes=_changes(mail, event, language) if mail.kind == "event_changed" else [],
+        )
+        subject = str(SUBJECTS[mail.kind]) % {"title": subject_title}
+        text = render_template(f"email/{mail.kind}.txt", **context)
+        html = render_template(f"email/{mail.kind}.html", **context)
+    return subject, text, html
+
+
+def render_mail(mail: OutboundMail) -> RenderedMail:
+    """Render ``mail`` for its registrant in both languages of the event's pair."""
+    from ..registration import waitlist_position
+
+    registration = mail.registration
+    event = registration.event
+    languages = mail_languages(registration, event)
+    links = _links(registration, event)
+    extra = dict(links, reports=_published_reports(event), qr_cid=None, payload=mail.payload or {})
+    if mail.kind == "waitlisted":
+        extra["position"] = waitlist_position(registration)
+    if mail.kind == "report":
+        language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
+        extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
+        extra["report_url"] = f"{current_app.config['BASE_URL']}/reports/{language}?event={event.slug}"
+    qr_png = qr_cid = None
+    if mail.kind in QR_KINDS:
+        from urllib.parse import urlsplit
+
+        import segno
+
+        host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+        qr_cid = f"checkin-{mail.id}@{host}"
+        extra["qr_cid"] = qr_cid
+        qr_png = _qr_png(registration.checkin_code, segno)
+    extra["unsubscribable"] = mail.kind in UNSUBSCRIBABLE_KINDS
+
+    sections = [_section(mail, registration, event, language, extra) for language in languages]
+    subject = " | ".join(dict.fromkeys(subject for subject, _, _ in sections))
+    text = render_template("email/layout.txt", sections=[text for _, text, _ in sections], **extra)
+    html = render_template(
+        "email/layout.html", sections=[(lang, html) for lang, (_, _, html) in zip(languages, sections)],
+        subject=subject, **extra,
+    )
+    ics = method = None
+    if mail.kind in ICS_REQUEST_KINDS | ICS_CANCEL_KINDS:
+        method = "CANCEL" if mail.kind in ICS_CANCEL_KINDS else "REQUEST"
+        ics = build_ics(event, registration, languages[0], method)
+    return RenderedMail(
+        subject=one_line(subject), text=text, html=html,
+        to_name=person_name(registration, registration.language), to_address=registration.email,
+        ics=ics, ics_method=method, qr_png=qr_png, qr_cid=qr_cid,
+        unsubscribe_url=links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None,
+        languages=languages,
+    )
+
+
+def _qr_png(code: str, segno) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    segno.make(code, error="m").save(buffer, kind="png", scale=6, border=2)
+    return buffer.getvalue()
