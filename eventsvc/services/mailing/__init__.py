@@ -150,8 +150,7 @@ def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome:
     now = utcnow()
     # One jitter draw for the whole group: mails that failed together and have the same number of
     # attempts become due together, and one hint brings them all back.
-    rng = random.Random(random.random())
-    seed = rng.random()
+    seed = random.random()
     hints: dict[int, tuple[int, float]] = {}
     for mail_id, attempts in mails:
         if failure.permanent:

@@ -1,0 +1,148 @@
+"""What the mails say and how they are built: languages, names, times, headers, MIME."""
+
+from __future__ import annotations
+
+import email
+import random
+from datetime import datetime, timezone
+from email import policy
+
+import pytest
+
+from eventsvc.extensions import db
+from eventsvc.services.mailing.message import build_message
+from eventsvc.services.mailing.render import render_mail
+from eventsvc.services.mailing.retry import nominal_schedule, retry_delay
+from tests.factories import make_event, make_registration
+from tests.fixtures.mail import calendar_part, html_body, text_body
+
+HAMBURG = dict(slug="hamburg", city="Hamburg", country="DE", timezone="Europe/Berlin",
+               starts_at=datetime(2030, 3, 14, 17, 0, tzinfo=timezone.utc),
+               ends_at=datetime(2030, 3, 14, 20, 0, tzinfo=timezone.utc))
+SHANGHAI = dict(slug="shanghai", city="Shanghai", country="CN", timezone="Asia/Shanghai",
+                starts_at=datetime(2030, 5, 20, 6, 0, tzinfo=timezone.utc),
+                ends_at=datetime(2030, 5, 20, 9, 0, tzinfo=timezone.utc),
+                languages=["de", "zh"])
+
+
+def sent_form(registration, kind="confirmation"):
+    """The message as the SMTP server would receive it, parsed back."""
+    mail = registration.mails.filter_by(kind=kind).one()
+    raw = build_message(render_mail(mail), "<outbox-1.test@events.test>").as_bytes()
+    return raw, email.message_from_bytes(raw, policy=policy.default)
+
+
+@pytest.mark.parametrize("language, first, second", [
+    ("en", "Dear Li Wang,", "尊敬的Wang Li："),
+    ("zh", "尊敬的Wang Li：", "Dear Li Wang,"),
+    ("de", "Guten Tag Li Wang,", "Dear Li Wang,"),
+])
+def test_the_readers_language_comes_first_then_the_other_of_the_pair(app, language, first, second):
+    registration = make_registration(make_event(**HAMBURG), language=language)
+    _, message = sent_form(registration)
+    body = text_body(message)
+    assert first in body and second in body
+    assert body.index(first) < body.index(second)
+    assert " | " in message["Subject"]
+
+
+def test_a_chinese_reader_of_a_hamburg_event_also_sees_beijing_time(app):
+    registration = make_registration(make_event(**HAMBURG), language="zh", family_name="王", given_name="丽")
+    _, message = sent_form(registration)
+    body = text_body(message)
+    assert "尊敬的王丽：" in body
+    assert "2030年3月14日" in body and "18:00–21:00" in body    # Hamburg, CET
+    assert "北京时间: 2030年3月15日星期五, 01:00–04:00" in body       # Beijing, the next day
+    assert "Thursday, March 14, 2030" in body                     # the English half
+
+
+def test_a_german_reader_of_a_shanghai_event_reads_formal_german_and_german_time(app):
+    registration = make_registration(make_event(**SHANGHAI), language="de",
+                                     family_name="Schmidt", given_name="Anna")
+    _, message = sent_form(registration)
+    body = text_body(message)
+    assert body.startswith("Guten Tag Anna Schmidt,")
+    assert "Ihr Platz ist bestätigt" in body
+    assert "Montag, 20. Mai 2030, 14:00–17:00" in body            # Shanghai time
+    assert "Deutsche Zeit: Montag, 20. Mai 2030, 08:00–11:00" in body
+    assert "尊敬的Schmidt Anna：" in body                           # zh half: family name first
+    assert message["Subject"].startswith("Anmeldung bestätigt:")
+
+
+def test_names_and_titles_cannot_inject_headers(app):
+    event = make_event(title={"en": "Launch\r\nBcc: victim@example.com", "zh": "发布会"})
+    registration = make_registration(event, given_name="Eve\r\nBcc: x@example.com", family_name="Smith\n")
+    raw, message = sent_form(registration)
+    assert message["Bcc"] is None
+    assert "Launch Bcc: victim@example.com" in message["Subject"]
+    assert "Eve Bcc: x@example.com Smith" in str(message["To"])
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert b"\nBcc:" not in headers
+
+
+def test_no_line_is_longer_than_smtp_allows_and_html_is_many_lines(app):
+    event = make_event(venue={"en": "Hall " * 400, "zh": "大厅" * 400})
+    _, message = sent_form(make_registration(event))
+    raw, _ = sent_form(event.registrations.first())
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert html_body(message).count("\n") > 20
+
+
+def test_the_confirmation_carries_the_qr_code_inline_and_no_remote_images(app):
+    registration = make_registration(make_event())
+    _, message = sent_form(registration)
+    html = html_body(message)
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert image.get_content().startswith(b"\x89PNG")
+    cid = image["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html
+    assert "http" not in "".join(part for part in html.split("src=")[1:] if part.startswith('"http'))
+    assert "Microsoft YaHei" in html and "PingFang SC" in html
+
+
+def test_reminders_can_be_unsubscribed_with_one_click_and_confirmations_cannot(app):
+    from eventsvc.services.outbox import queue_mail
+
+    registration = make_registration(make_event())
+    queue_mail(registration, "reminder", "reminder:P1D")
+    db.session.commit()
+    _, reminder = sent_form(registration, "reminder")
+    assert reminder["List-Unsubscribe"].strip() == f"<http://events.test/unsubscribe/{registration.manage_token}>"
+    assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    _, confirmation = sent_form(registration)
+    assert confirmation["List-Unsubscribe"] is None
+
+
+def test_every_kind_renders_in_every_language(app):
+    from eventsvc.services.outbox import queue_mail
+
+    event = make_event()
+    kinds = ["already_registered", "waitlisted", "promoted", "cancelled", "reminder", "report",
+             "event_changed", "event_cancelled"]
+    for language in ("en", "zh", "de"):
+        registration = make_registration(event, language=language)
+        for kind in kinds:
+            queue_mail(registration, kind, payload={"before": {"venue": {"en": "Old hall"}}})
+        db.session.commit()
+        for kind in kinds:
+            _, message = sent_form(registration, kind)
+            assert registration.manage_token in text_body(message) or kind in {"cancelled", "event_cancelled"}
+
+
+def test_waitlisted_mail_says_plainly_there_is_no_seat_yet(app):
+    event = make_event(capacity=1)
+    make_registration(event)
+    waiting = make_registration(event, language="de")
+    _, message = sent_form(waiting, "waitlisted")
+    body = text_body(message)
+    assert "noch keinen Platz" in body and "Ihr Platz auf der Warteliste: 1" in body
+    assert "do not have a seat yet" in body
+    assert calendar_part(message) is None
+
+
+def test_backoff_doubles_with_jitter_and_spans_more_than_an_hour():
+    assert nominal_schedule(8, 60) == [60, 120, 240, 480, 960, 1800, 1800]
+    rng = random.Random(1)
+    assert sum(0.75 * delay for delay in nominal_schedule(8, 60)) > 3600  # even with the least jitter
+    delays = [retry_delay(1, 60, rng) for _ in range(50)]
+    assert min(delays) >= 45 and max(delays) <= 75 and len(set(delays)) > 1
