@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField, PasswordField,
-                     SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+                     SelectChoice, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..services.event_admin import (LANGUAGE_PAIRS, EventAdminError, parse_reminder_offsets,
                                     valid_zone)
@@ -58,20 +58,20 @@ class EventForm(FlaskForm):
     venue_zh = TextAreaField(_l("Venue (Chinese)"), validators=[Optional(), Length(max=1000)])
     venue_de = TextAreaField(_l("Venue (German)"), validators=[Optional(), Length(max=1000)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
-    country = SelectField(_l("Country"), choices=[("DE", _l("Germany")), ("CN", _l("China"))])
+    country = SelectField(_l("Country"), choices=[SelectChoice("DE", _l("Germany")), SelectChoice("CN", _l("China"))])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), _zone],
                            default="Europe/Berlin")
     starts_at = DateTimeLocalField(_l("Starts (local time of the event)"), format=LOCAL_TIME_FORMAT,
-                                   validators=[DataRequired()])
+                                   validators=[InputRequired()])
     ends_at = DateTimeLocalField(_l("Ends (local time of the event)"), format=LOCAL_TIME_FORMAT,
-                                 validators=[DataRequired()])
+                                 validators=[InputRequired()])
     capacity = IntegerField(_l("Seats (empty: unlimited)"),
                             validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
     reminder_offsets = StringField(_l("Reminders before the start"), default="7 days, 1 day",
                                    validators=[Optional(), Length(max=200), _offsets])
     languages = SelectField(_l("Languages of every mail"),
-                            choices=[(",".join(pair), " + ".join(pair)) for pair in LANGUAGE_PAIRS])
+                            choices=[SelectChoice(",".join(pair), " + ".join(pair)) for pair in LANGUAGE_PAIRS])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: now)"),
                                                format=LOCAL_TIME_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: at the start)"),

@@ -56,6 +56,14 @@ def login():
     return render_template("organizer/login.html", form=form)
 
 
+@bp.errorhandler(429)
+def too_many_logins(_error):
+    """The login form again, saying why it refuses for now (only login routes are limited)."""
+    form = LoginForm()
+    form.password.errors = [_too_many()]
+    return render_template("organizer/login.html", form=form), 429
+
+
 @bp.post("/logout")
 def logout():
     form = ActionForm()

@@ -137,9 +137,10 @@ def iter_csv(event: Event, on_rows: Callable[[int], None] | None = None) -> Iter
     yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_text(value: str) -> str:
-    # XML cannot hold most control characters; openpyxl would raise on them.
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+def _xlsx_text(value: str) -> str | None:
+    # XML cannot hold most control characters (openpyxl would raise on them); an empty cell is
+    # left empty rather than holding an empty string.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) or None
 
 
 def write_xlsx(event: Event, target, on_rows: Callable[[int], None] | None = None) -> None:

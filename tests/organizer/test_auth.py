@@ -1,0 +1,90 @@
+"""Logging in and out; every organizer page and API route refuses an anonymous visitor."""
+
+import re
+
+import pytest
+
+from tests.organizer.conftest import PASSWORD
+
+#: API routes anyone may call: the published events, the API description, registering.
+PUBLIC_API = {("GET", "/api/v1/events"), ("GET", "/api/v1/openapi.json"),
+              ("POST", "/api/v1/events/<slug>/registrations")}
+
+
+def _example_path(rule) -> str:
+    return re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x", rule.rule)
+
+
+def test_every_organizer_page_sends_an_anonymous_visitor_to_login(app, client):
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint.startswith("organizer.") and r.endpoint != "organizer.login"]
+    assert len(rules) > 15
+    for rule in rules:
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(_example_path(rule), method=method)
+            assert response.status_code == 302, (method, rule.rule)
+            assert response.headers["Location"].startswith("/organizer/login"), (method, rule.rule)
+
+
+def test_every_organizer_api_route_refuses_without_a_token(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, rule.rule) in PUBLIC_API:
+                continue
+            response = client.open(_example_path(rule), method=method)
+            assert response.status_code == 401, (method, rule.rule)
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+            assert "data" not in response.get_json()
+            checked += 1
+    assert checked >= 1
+
+
+def test_login_then_logout(app, client, organizer):
+    page = client.get("/organizer/login")
+    assert page.status_code == 200 and 'name="password"' in page.get_data(as_text=True)
+    response = client.post("/organizer/login?next=/organizer/mail",
+                           data={"email": " ORGANIZER@oav.example", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/organizer/mail"
+    assert client.get("/organizer/events").status_code == 200
+    assert client.post("/organizer/logout").headers["Location"] == "/organizer/login"
+    assert client.get("/organizer/events").status_code == 302
+
+
+def test_wrong_password_says_so_and_never_redirects_elsewhere(app, client, organizer):
+    response = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": "nope"})
+    assert response.status_code == 200
+    assert "The address or the password is wrong." in response.get_data(as_text=True)
+    response = client.post("/organizer/login?next=https://evil.example/",
+                           data={"email": "organizer@oav.example", "password": PASSWORD})
+    assert response.headers["Location"] == "/organizer/events"
+
+
+def test_login_page_in_chinese(app, client):
+    assert "组织者登录" in client.get("/organizer/login?lang=zh").get_data(as_text=True)
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+
+    def test_failed_logins_lock_the_account_but_successes_do_not_count(self, app, client, organizer):
+        for _ in range(3):  # successful logins are not counted against anyone
+            assert client.post("/organizer/login", data={"email": "organizer@oav.example",
+                                                         "password": PASSWORD}).status_code == 302
+            client.post("/organizer/logout")
+        for _ in range(5):
+            response = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"})
+            assert response.status_code == 200
+        locked = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD})
+        assert locked.status_code == 429
+        assert "Too many failed logins" in locked.get_data(as_text=True)
+        # Another account from the same address is not locked by these five failures.
+        from eventsvc.services.organizers import create_organizer
+
+        create_organizer("other@oav.example", PASSWORD)
+        assert client.post("/organizer/login", data={"email": "other@oav.example",
+                                                     "password": PASSWORD}).status_code == 302
