@@ -1,2 +1,190 @@
-"""Public routes."""
-from . import bp  # noqa: F401
+"""Pages for attendees. Each view loads its objects, calls one service, and renders or redirects."""
+
+from __future__ import annotations
+
+from babel.dates import format_date, format_time, get_timezone_location
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..extensions import csrf, db, limiter
+from ..i18n import LANGUAGE_NAMES
+from ..models import Event
+from ..models.types import utcnow
+from ..services import registrant
+from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
+                                     set_language, waitlist_position)
+from . import bp
+from .forms import ConfirmForm, LanguageForm, RegistrationForm
+
+#: Generous: a whole office may register from behind one address.
+REGISTRATION_LIMIT = "60 per minute"
+
+
+@bp.app_context_processor
+def language_context() -> dict:
+    """``current_language`` and the switcher's languages, for every template (base.html)."""
+    return {"current_language": str(get_locale() or "en"), "language_names": LANGUAGE_NAMES}
+
+
+#: City names as the visitor writes them; the model keeps the English name.
+CITY_NAMES = {
+    "Hamburg": _l("Hamburg"), "Berlin": _l("Berlin"), "Munich": _l("Munich"),
+    "Shanghai": _l("Shanghai"), "Beijing": _l("Beijing"),
+}
+
+
+@bp.app_template_filter("city_name")
+def city_name(city: str) -> str:
+    return str(CITY_NAMES.get(city, city))
+
+
+@bp.app_template_filter("event_when")
+def event_when(event: Event) -> str:
+    """Date and time of an event in its own zone, written the visitor's way."""
+    locale = str(get_locale() or "en")
+    start, end = event.local_start(), event.local_end()
+    day = format_date(start, "full", locale=locale)
+    times = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
+    if end.date() != start.date():
+        times = f"{times} ({format_date(end, 'medium', locale=locale)})"
+    zone = get_timezone_location(event.zone, locale=locale)
+    return f"{day}, {times} · {zone}"
+
+
+def _visible_event(slug: str) -> Event:
+    """A published or cancelled event; drafts and unknown slugs are a 404."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug[:100]))
+    if event is None or event.status == "draft":
+        abort(404)
+    return event
+
+
+def _registration(token: str):
+    registration = registrant.find_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _registrant_language(registration) -> str:
+    """The registrant's own language, unless they just picked another one with ?lang=."""
+    chosen = request.args.get("lang")
+    return chosen if chosen in LANGUAGE_NAMES else registration.language
+
+
+@bp.get("/")
+def index():
+    """Upcoming events first, soonest first; past events apart."""
+    now = utcnow()
+    events = db.session.scalars(
+        select(Event).where(Event.status != "draft").order_by(Event.starts_at)
+    ).all()
+    upcoming = [e for e in events if not e.is_past(now)]
+    past = sorted((e for e in events if e.is_past(now)), key=lambda e: e.starts_at, reverse=True)
+    return render_template("public/index.html", upcoming=upcoming, past=past, now=now)
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    event = _visible_event(slug)
+    return render_template(
+        "public/event.html", event=event, is_open=event.registration_open(),
+        seats=seats_left(event), reports=registrant.published_reports(),
+    )
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"], endpoint="register")
+@limiter.limit(REGISTRATION_LIMIT, methods=["POST"])
+def register_view(slug: str):
+    """The form; on success Post/Redirect/Get to the "what happens next" page."""
+    event = _visible_event(slug)
+    if not event.registration_open():
+        return render_template("public/closed.html", event=event), 409 if request.method == "POST" else 200
+    form = RegistrationForm(language=str(get_locale() or "en"))
+    if form.validate_on_submit():
+        try:
+            register(event.id, form.registration_data())
+        except RegistrationClosed:
+            return render_template("public/closed.html", event=event), 409
+        except EventFull:
+            form.form_errors.append(_("Sorry, this event is full."))
+            return render_template("public/register.html", event=event, form=form, full=True), 409
+        return redirect(url_for("public.registered", slug=event.slug))
+    status = 422 if form.is_submitted() else 200
+    return render_template("public/register.html", event=event, form=form, full=False), status
+
+
+@bp.get("/events/<slug>/registered")
+def registered(slug: str):
+    """The same words whether the address was new or known: nothing is revealed."""
+    return render_template("public/registered.html", event=_visible_event(slug))
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    """The registrant's own page, in their language."""
+    registration = _registration(token)
+    with force_locale(_registrant_language(registration)):
+        return render_template(
+            "public/manage.html", registration=registration, event=registration.event,
+            position=waitlist_position(registration), reports=registrant.published_reports(),
+            language_form=LanguageForm(language=registration.language), confirm_form=ConfirmForm(),
+        )
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"], endpoint="cancel")
+def cancel_view(token: str):
+    """GET asks for confirmation; POST (with its CSRF token) cancels."""
+    registration = _registration(token)
+    form = ConfirmForm()
+    with force_locale(_registrant_language(registration)):
+        if registration.status == "cancelled":
+            return redirect(url_for("public.manage", token=token))
+        if form.validate_on_submit():
+            was_waiting = registration.status == "waitlisted"
+            cancel(registration.id)
+            flash(_("You have left the waiting list.") if was_waiting
+                  else _("Your registration is cancelled. We have sent you a confirmation."))
+            return redirect(url_for("public.manage", token=token))
+        return render_template("public/cancel.html", registration=registration,
+                               event=registration.event, form=form)
+
+
+@bp.post("/r/<token>/language")
+def change_language(token: str):
+    registration = _registration(token)
+    form = LanguageForm()
+    if form.validate_on_submit():
+        set_language(registration.id, form.language.data)
+        with force_locale(form.language.data):
+            flash(_("From now on we write to you in this language."))
+        g.chosen_language = form.language.data  # the pages follow too (i18n remembers it)
+    return redirect(url_for("public.manage", token=token))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click POST from a mail client carries no token; the link's secret is the key
+def unsubscribe(token: str):
+    registration = _registration(token)
+    with force_locale(_registrant_language(registration)):
+        if request.method == "POST":
+            registrant.unsubscribe(registration.id)
+            return render_template("public/unsubscribed.html", registration=registration)
+        return render_template("public/unsubscribe.html", registration=registration)
+
+
+@bp.get("/reports/<language>")
+def report_download(language: str):
+    """Count the click, then send the visitor to the file."""
+    report = registrant.record_report_download(language[:5], request.args.get("event"))
+    if report is None:
+        abort(404)
+    return redirect(report.url)

@@ -1,0 +1,52 @@
+"""What visitors do through their own links: look up a registration, unsubscribe, download a report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Event, Registration, Report, ReportDownload
+from ..models.types import utcnow
+
+
+def find_by_token(token: str) -> Registration | None:
+    """The registration behind a manage or unsubscribe link, or ``None`` for an unknown token."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.manage_token == token))
+
+
+def unsubscribe(registration_id: int, now: datetime | None = None) -> Registration:
+    """Stop non-essential mail (RFC 8058 one-click) and withdraw the consent to follow-up news.
+
+    Safe to call twice: the first time is kept.
+    """
+    registration = db.session.get(Registration, registration_id)
+    now = now or utcnow()
+    if registration.unsubscribed_at is None:
+        registration.unsubscribed_at = now
+    registration.marketing_consent_at = None
+    db.session.commit()
+    return registration
+
+
+def published_reports() -> list[Report]:
+    """Every published edition of the report, English first."""
+    order = {"en": 0, "zh": 1, "de": 2}
+    return sorted(db.session.scalars(select(Report)), key=lambda r: order.get(r.language, 9))
+
+
+def record_report_download(language: str, event_slug: str | None,
+                           now: datetime | None = None) -> Report | None:
+    """Count one click on a report link; returns the edition, or ``None`` when there is none."""
+    report = db.session.scalar(select(Report).where(Report.language == language))
+    if report is None:
+        return None
+    event_id = None
+    if event_slug:
+        event_id = db.session.scalar(select(Event.id).where(Event.slug == event_slug[:100]))
+    db.session.add(ReportDownload(report=report, event_id=event_id, downloaded_at=now or utcnow()))
+    db.session.commit()
+    return report
