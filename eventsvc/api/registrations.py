@@ -1,2 +1,80 @@
-"""POST /api/v1/events/<slug>/registrations: registering with JSON, same rules as the form."""
-from . import bp  # noqa: F401
+"""POST /api/v1/events/<slug>/registrations: registering with JSON, same rules as the form.
+
+The body is a JSON object with the form's field names (``email``, ``family_name``,
+``given_name``, ``organization``, ``job_title``, ``language``, ``privacy_consent``,
+``marketing_consent``); no CSRF token, the same form class validates it.
+
+Answers:
+
+- ``201 {"id": "<public id>", "status": "received"}`` whenever the input is valid and the event
+  takes registrations. The registrant learns their seat or place on the waiting list by mail.
+  An address that is already registered gets the same answer (with the public id of its existing
+  registration) and a mail with its own link, exactly as on the form: the status is deliberately
+  not "confirmed" or "waitlisted", because on a full event a "confirmed" answer would tell anyone
+  that this address had registered before. A public id is no credential (the manage link is).
+- ``400 {"errors": {"field": ["message", ...]}}`` for invalid input, in the language of
+  ``?lang=`` or ``Accept-Language``; ``"_body"`` holds problems with the body as a whole.
+- ``404`` for an unknown or draft event; ``409 {"error": "registration_closed" | "event_full"}``.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db, limiter
+from ..models import Event
+from ..public.forms import RegistrationForm
+from ..public.routes import REGISTRATION_LIMIT
+from ..services.registration import EventFull, RegistrationClosed, register
+from . import bp
+
+#: Fields read from the body; anything else is ignored.
+FIELDS = ("email", "family_name", "given_name", "organization", "job_title", "language",
+          "privacy_consent", "marketing_consent")
+CHECKBOXES = ("privacy_consent", "marketing_consent")
+
+
+def _formdata(body: dict) -> tuple[MultiDict, dict]:
+    """The JSON object as form data, and errors for values that are not plain text or booleans."""
+    data, errors = MultiDict(), {}
+    for name in FIELDS:
+        value = body.get(name)
+        if value is None or value is False:
+            continue
+        if name in CHECKBOXES:
+            if value is True or value in ("y", "yes", "true", "on", 1):
+                data[name] = "y"
+            continue
+        if isinstance(value, (dict, list, bool)):
+            errors[name] = [_("Please send text.")]
+            continue
+        data[name] = str(value)
+    return data, errors
+
+
+@bp.post("/events/<slug>/registrations")
+@limiter.limit(REGISTRATION_LIMIT)
+def create_registration(slug: str):
+    """Register one person for an event from a JSON body."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug[:100]))
+    if event is None or event.status == "draft":
+        return jsonify(error="not_found", message=_("There is no such event.")), 404
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(errors={"_body": [_("Please send a JSON object with the registration fields.")]}), 400
+    formdata, errors = _formdata(body)
+    form = RegistrationForm(formdata=formdata, meta={"csrf": False}, language=str(get_locale() or "en"))
+    if not form.validate() or errors:
+        return jsonify(errors={**{k: [str(m) for m in v] for k, v in form.errors.items()}, **errors}), 400
+    try:
+        outcome = register(event.id, form.registration_data())
+    except RegistrationClosed:
+        return jsonify(error="registration_closed",
+                       message=_("Registration for this event is closed.")), 409
+    except EventFull:
+        return jsonify(error="event_full", message=_("Sorry, this event is full.")), 409
+    return jsonify(id=outcome.registration.public_id, status="received"), 201
