@@ -51,7 +51,8 @@ def event_when(event: Event) -> str:
     if end.date() != start.date():
         times = f"{times} ({format_date(end, 'medium', locale=locale)})"
     zone = get_timezone_location(event.zone, locale=locale)
-    return f"{day}, {times} · {zone}"
+    separator = " " if locale == "zh" else ", "
+    return f"{day}{separator}{times} · {zone}"
 
 
 def _visible_event(slug: str) -> Event:
