@@ -50,6 +50,7 @@ def load_settings(instance_path: str) -> dict:
     #: Prefix of the Celery queue names, so that test workers sharing one Redis never take each
     #: other's tasks (empty in production: the queues are ``default`` and ``mail``).
     queue_prefix = os.environ.get("CELERY_QUEUE_PREFIX", "")
+    broker_url = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(
@@ -76,16 +77,18 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_BATCH_SIZE": _int("MAIL_BATCH_SIZE", 50),
         #: First retry delay in seconds; each further attempt doubles it (with jitter).
         "MAIL_RETRY_BASE_SECONDS": _int("MAIL_RETRY_BASE_SECONDS", 60),
+        #: Longest wait between two attempts, however many came before.
+        "MAIL_RETRY_MAX_SECONDS": _int("MAIL_RETRY_MAX_SECONDS", 1800),
         #: Attempts before a mail that keeps failing temporarily is marked failed.
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
         # Celery, in the shape of Flask's "Background Tasks with Celery" pattern.
         "CELERY": {
-            "broker_url": os.environ.get(
-                "CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
-            ),
+            "broker_url": broker_url,
             "task_ignore_result": True,
+            # The worker must import the task module to know the tasks (nothing else imports it).
+            "imports": ["eventsvc.tasks"],
             "task_default_queue": f"{queue_prefix}default",
             "task_routes": {"eventsvc.send_mail": {"queue": f"{queue_prefix}mail"}},
             "task_acks_late": True,
@@ -98,7 +101,9 @@ def load_settings(instance_path: str) -> dict:
             "task_publish_retry_policy": {
                 "max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5,
             },
-            "broker_transport_options": {"polling_interval": 0.5},
+            # kombu's SQLAlchemy transport hands every transport option to create_engine(), which
+            # refuses polling_interval: the embedded broker polls at kombu's default (1 s).
+            "broker_transport_options": {} if broker_url.startswith("sqla+") else {"polling_interval": 0.5},
             "beat_schedule": {
                 "sweep-outbox": {"task": "eventsvc.sweep_outbox", "schedule": 60.0},
                 "send-reminders": {"task": "eventsvc.send_reminders", "schedule": 300.0},

@@ -33,7 +33,7 @@ from ..outbox import enqueue_send
 from .message import build_message
 from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
 from .render import render_mail
-from .retry import retry_delay
+from .retry import MAX_DELAY_SECONDS, retry_delay
 from .smtp import SendFailure, classify_failure, open_connection
 
 __all__ = ["BatchOutcome", "send_from_outbox", "sweep_outbox"]
@@ -160,7 +160,8 @@ def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome:
             mark_failed(mail_id, f"gave up after {attempts} attempts: {failure.reason}")
             outcome.failed.append(mail_id)
         else:
-            delay = retry_delay(attempts, config["MAIL_RETRY_BASE_SECONDS"], random.Random(seed))
+            delay = retry_delay(attempts, config["MAIL_RETRY_BASE_SECONDS"], random.Random(seed),
+                                config.get("MAIL_RETRY_MAX_SECONDS", MAX_DELAY_SECONDS))
             mark_for_retry(mail_id, failure.reason, now + timedelta(seconds=delay))
             outcome.retried.append(mail_id)
             hints.setdefault(attempts, (mail_id, delay))

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import random
 
-#: No single wait is longer than this, however many attempts came before.
+#: No single wait is longer than this by default (``MAIL_RETRY_MAX_SECONDS``).
 MAX_DELAY_SECONDS = 30 * 60
 #: Jitter: each delay is multiplied by a factor drawn from this range.
 JITTER = (0.75, 1.25)
 
 
-def retry_delay(attempts: int, base_seconds: float, rng: random.Random | None = None) -> float:
+def retry_delay(attempts: int, base_seconds: float, rng: random.Random | None = None,
+                max_seconds: float = MAX_DELAY_SECONDS) -> float:
     """Seconds to wait after the ``attempts``-th failed attempt (1 for the first failure)."""
-    nominal = min(base_seconds * 2 ** max(attempts - 1, 0), MAX_DELAY_SECONDS)
+    nominal = min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds)
     return nominal * (rng or random).uniform(*JITTER)
 
 
