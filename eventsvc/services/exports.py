@@ -122,10 +122,14 @@ def export_rows(event: Event) -> Iterator[list[list[str]]]:
 
 def iter_csv(event: Event, on_rows: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The CSV file in chunks: UTF-8 with a byte-order mark (so Excel reads Chinese), commas."""
+    header = "\ufeff" + ",".join(EXPORT_COLUMNS) + "\r\n"
+    if db.session.get_bind().dialect.name == "postgresql":
+        yield header.encode("utf-8")
+        yield from _postgres_csv_rows(event, on_rows)
+        return
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(EXPORT_COLUMNS)
+    buffer.write(header)
     for rows in export_rows(event):
         writer.writerows(rows)
         if on_rows:
@@ -135,6 +139,57 @@ def iter_csv(event: Event, on_rows: Callable[[int], None] | None = None) -> Iter
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
+
+
+def _neutralised_sql(column: str) -> str:
+    """SQL for :func:`neutralise`: the same quote before the same first characters."""
+    starts = ", ".join(["'='", "'+'", "'-'", "'@'", r"E'\t'", r"E'\r'", r"E'\n'"])
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+
+
+def _iso_sql(column: str) -> str:
+    """SQL writing a time as ``datetime.isoformat`` does (seconds, offset), in the session zone."""
+    return f"""to_char({column}, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')"""
+
+
+def _postgres_csv_rows(event: Event, on_rows: Callable[[int], None] | None) -> Iterator[bytes]:
+    r"""The rows as PostgreSQL's own ``COPY … TO STDOUT (FORMAT csv)`` writes them.
+
+    The same columns, neutralisation and times as :func:`export_rows`, computed by the database:
+    Python only passes the bytes on, which keeps the export within a small factor of
+    ``psql \copy`` (see bench/export.py). Times are formatted in the event's zone, set for this
+    transaction only. PostgreSQL ends lines with LF and quotes empty strings; CSV readers and
+    spreadsheets read both the same.
+    """
+    texts = [_neutralised_sql(c) for c in ("family_name", "given_name", "email",
+                                           "coalesce(organization, '')", "coalesce(job_title, '')")]
+    times = [_iso_sql(c) for c in ("created_at", "checked_in_at", "cancelled_at")]
+    query = (
+        f"COPY (SELECT public_id, status, {', '.join(texts)}, language, {', '.join(times)} "
+        f"FROM registrations WHERE event_id = {int(event.id)} ORDER BY id) TO STDOUT (FORMAT csv)"
+    )
+    connection = db.session.connection().connection.driver_connection
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('TimeZone', %s, true)", (event.timezone,))
+            with cursor.copy(query) as copy:
+                pending: list[bytes] = []
+                size = 0
+                for data in copy:
+                    pending.append(bytes(data))
+                    size += len(data)
+                    if size >= _CHUNK:
+                        chunk = b"".join(pending)
+                        if on_rows:  # a progress figure: a quoted field may hold a line break
+                            on_rows(chunk.count(b"\n"))
+                        yield chunk
+                        pending, size = [], 0
+                chunk = b"".join(pending)
+                if on_rows and chunk:
+                    on_rows(chunk.count(b"\n"))
+                yield chunk
+    finally:
+        db.session.rollback()
 
 
 def _xlsx_text(value: str) -> str | None:

@@ -91,3 +91,16 @@ def test_export_to_file_reports_progress_for_xlsx(app, tmp_path):
     count = export_attendees_to_file("progress", "xlsx", tmp_path / "p.xlsx", progress=Bar)
     assert count == 3 and updates == [("length", 3), ("rows", 3)]
     assert openpyxl.load_workbook(tmp_path / "p.xlsx").active.max_row == 4
+
+
+def test_csv_holds_exactly_the_rows_of_the_export_on_every_database(app):
+    """PostgreSQL writes the CSV itself (COPY); its cells must equal the Python rows."""
+    event = make_event(slug="same-rows", timezone="Asia/Shanghai")
+    _people(event)
+    make_registration(event, organization="", job_title="")
+    from eventsvc.services.exports import export_rows
+
+    expected = [row for batch in export_rows(event) for row in batch]
+    body = b"".join(iter_csv(event)).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(body)))[1:] == expected
+    assert expected[0][8].endswith("+08:00")
