@@ -1,9 +1,11 @@
 """Capacity under load: many people register at the same moment, and no seat is given twice.
 
-The main test needs PostgreSQL (``pg_app``; skipped without it, failed under CI=true): 200 people
-register through real HTTP (gunicorn with four worker processes, half through the form with its
-CSRF token, half through the JSON API) for 50 seats, then 10 confirmed people cancel at once.
-The smaller tests run on SQLite as well, where every write transaction takes the database lock.
+The two main tests need PostgreSQL (``pg_app``: skipped without it, failed under CI=true):
+200 people register through real HTTP (gunicorn with four worker processes; half through the
+form with its CSRF token, half through the JSON API) for 50 seats, then 10 confirmed people
+cancel at once. The second of them (marked ``worker``) also runs a real Celery worker on Redis
+and a real SMTP server, and checks that everyone gets each of their mails exactly once. The
+smaller tests run on SQLite as well, where every write transaction takes the database lock.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -46,7 +49,7 @@ class Visitor:
         if self.via == "form":
             page = self.session.get(f"{self.base_url}/events/{self.slug}/register", timeout=60)
             page.raise_for_status()
-            self.token = unescape(VALUE.search(CSRF_FIELD.search(page.text).group(0)).group(1))
+            self.token = csrf_token(page.text)
 
     def submit(self) -> int:
         if self.via == "form":
@@ -57,6 +60,21 @@ class Visitor:
             answer = self.session.post(f"{self.base_url}/api/v1/events/{self.slug}/registrations",
                                        json={**person(self.n), "privacy_consent": True}, timeout=60)
         return answer.status_code
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    return unescape(VALUE.search(CSRF_FIELD.search(html).group(0)).group(1))
+
+
+def cancel_over_http(base_url: str, manage_token: str) -> int:
+    """What a registrant does from their own link: open the cancel page, confirm."""
+    session = requests.Session()
+    page = session.get(f"{base_url}/r/{manage_token}/cancel", timeout=60)
+    page.raise_for_status()
+    answer = session.post(f"{base_url}/r/{manage_token}/cancel", data={"csrf_token": csrf_token(page.text)},
+                          timeout=60, allow_redirects=False)
+    return answer.status_code
 
 
 def register_at_once(base_url: str, slug: str, people: range) -> list[int]:
@@ -191,3 +209,50 @@ def test_registering_cancelling_and_adding_seats_at_once_leave_no_seat_idle(app)
     waiting = sum(r.status == "waitlisted" for r in registrations)
     assert (confirmed + waiting, sum(r.status == "cancelled" for r in registrations)) == (24, 6)
     assert (confirmed, waiting) == (13, 11)
+
+
+#: What a registrant sees in the subject of each mail (every mail of an en/zh event has English).
+SUBJECTS = {"confirmation": "Registration confirmed:", "waitlisted": "Waiting list:",
+            "promoted": "You have a seat:", "cancelled": "Registration cancelled:"}
+
+
+def kinds_by_address(messages) -> dict[str, list[str]]:
+    """For each recipient, the kinds of mail they received (by subject), in arrival order."""
+    received: dict[str, list[str]] = {}
+    for message in messages:
+        [kind] = [k for k, words in SUBJECTS.items() if words in str(message["Subject"])]
+        received.setdefault(message["To"].addresses[0].addr_spec, []).append(kind)
+    return received
+
+
+@pytest.mark.worker
+def test_everyone_gets_each_of_their_mails_exactly_once_under_load(
+        pg_app, start_live_server, smtp_server, redis_broker, start_worker):
+    """200 for 50 seats through gunicorn, 10 cancel on their own page; a real worker and SMTP."""
+    start_worker(pg_app, smtp_server, redis_broker, concurrency=2)
+    server = start_live_server(pg_app.config["SQLALCHEMY_DATABASE_URI"], workers=4, env={
+        "CELERY_BROKER_URL": redis_broker.url, "CELERY_QUEUE_PREFIX": redis_broker.queue_prefix,
+    })
+    event = make_event(capacity=50)
+    event_id, slug = event.id, event.slug
+    db.session.commit()
+
+    register_at_once(server.url, slug, range(200))
+    smtp_server.extract_emails(count=200, timeout=60)
+    registrations = registrations_of(event_id)
+    confirmed = [r for r in registrations if r.status == "confirmed"]
+    waiting = [r for r in registrations if r.status == "waitlisted"]
+    leaving = confirmed[::5]
+    with ThreadPoolExecutor(len(leaving)) as pool:
+        assert set(pool.map(lambda r: cancel_over_http(server.url, r.manage_token), leaving)) == {302}
+    smtp_server.extract_emails(count=220, timeout=60)
+    smtp_server.wait_quiet(1.5)
+
+    expected = {r.email: ["confirmation"] for r in confirmed}
+    expected.update({r.email: ["waitlisted"] for r in waiting})
+    for r in leaving:
+        expected[r.email] = ["confirmation", "cancelled"]
+    for r in waiting[:10]:
+        expected[r.email] = ["waitlisted", "promoted"]
+    assert kinds_by_address(smtp_server.messages) == expected
+    assert len(set(smtp_server.message_ids())) == 220
