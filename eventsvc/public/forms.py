@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from ..i18n import LANGUAGE_NAMES
@@ -12,6 +13,10 @@ from ..services.registration import RegistrationData
 
 #: Field lengths, the same as the columns of :class:`eventsvc.models.Registration`.
 MAX_EMAIL, MAX_NAME, MAX_ORGANIZATION = 254, 100, 200
+
+
+#: The languages a registrant can read their pages and mail in, each named in itself.
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 
 
 def _strip(value):
@@ -44,7 +49,7 @@ class RegistrationForm(FlaskForm):
         Optional(), Length(max=MAX_ORGANIZATION, message=_too_long()),
     ])
     language = SelectField(
-        _l("Language for your mail"), choices=list(LANGUAGE_NAMES.items()),
+        _l("Language for your mail"), choices=LANGUAGE_CHOICES,
         validate_choice=False,  # checked below with a message in the visitor's language
     )
     privacy_consent = BooleanField(_l("I have read the privacy notice and agree that my data is "
@@ -72,7 +77,7 @@ class RegistrationForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The registrant's choice of language for their page and future mail."""
 
-    language = SelectField(_l("Language for your mail"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language for your mail"), choices=LANGUAGE_CHOICES)
 
 
 class ConfirmForm(FlaskForm):

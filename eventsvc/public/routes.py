@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel.dates import format_date, format_time, get_timezone_location
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -21,6 +21,17 @@ from .forms import ConfirmForm, LanguageForm, RegistrationForm
 
 #: Generous: a whole office may register from behind one address.
 REGISTRATION_LIMIT = "60 per minute"
+
+
+@bp.before_app_request
+def choose_language_afresh() -> None:
+    """Pick the language per request.
+
+    Flask-Babel caches the locale on the app context, and a request reuses an app context that
+    is already pushed (tests, scripts), so without this one request's language leaks into the next.
+    """
+    g.pop("chosen_language", None)
+    refresh()
 
 
 @bp.app_context_processor

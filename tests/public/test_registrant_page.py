@@ -1,0 +1,90 @@
+"""The registrant's own page /r/<token>: status, waiting list, cancel, language, unsubscribe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from eventsvc.extensions import db
+from eventsvc.models import Registration
+from tests.factories import make_event, make_registration
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_page_is_in_the_registrants_language_unless_they_pick_another(client):
+    event = make_event()
+    registration = make_registration(event, language="zh", family_name="王", given_name="力")
+    page = text(client.get(f"/r/{registration.manage_token}", headers={"Accept-Language": "de"}))
+    assert 'lang="zh-Hans"' in page and "王力" in page and "已确认" in page
+    assert "Bestätigt: Sie haben einen Platz." in text(client.get(f"/r/{registration.manage_token}?lang=de"))
+
+
+def test_waitlisted_registrant_sees_their_place_and_can_leave(client):
+    event = make_event(capacity=1)
+    make_registration(event)
+    first_waiting = make_registration(event)
+    second_waiting = make_registration(event, language="en")
+    page = text(client.get(f"/r/{second_waiting.manage_token}"))
+    assert "You are number 2 on the waiting list." in page and "Leave the waiting list" in page
+    confirm = client.get(f"/r/{first_waiting.manage_token}/cancel")
+    assert "Leave the waiting list?" in text(confirm)
+    assert client.post(f"/r/{first_waiting.manage_token}/cancel").status_code == 302
+    page = text(client.get(f"/r/{second_waiting.manage_token}"))
+    assert "You are number 1 on the waiting list." in page
+
+
+def test_cancel_needs_the_confirmation_step_and_frees_the_seat(client):
+    event = make_event(capacity=1)
+    holder = make_registration(event)
+    waiting = make_registration(event)
+    confirmation = client.get(f"/r/{holder.manage_token}/cancel?lang=en")
+    assert "Cancel your registration?" in text(confirmation)
+    assert db.session.get(Registration, holder.id).status == "confirmed"  # a GET changes nothing
+    response = client.post(f"/r/{holder.manage_token}/cancel?lang=en", follow_redirects=True)
+    assert "Your registration is cancelled." in text(response)
+    db.session.expire_all()
+    assert db.session.get(Registration, holder.id).status == "cancelled"
+    assert db.session.get(Registration, waiting.id).status == "confirmed"
+    assert [m.kind for m in db.session.get(Registration, holder.id).mails] == ["confirmation", "cancelled"]
+    # Cancelling again is harmless.
+    assert client.post(f"/r/{holder.manage_token}/cancel").status_code == 302
+
+
+def test_change_language_for_future_mail(client):
+    registration = make_registration(make_event(), language="en")
+    response = client.post(f"/r/{registration.manage_token}/language", data={"language": "de"},
+                           follow_redirects=True)
+    assert "Ab jetzt schreiben wir Ihnen in dieser Sprache." in text(response)
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).language == "de"
+    client.post(f"/r/{registration.manage_token}/language", data={"language": "xx"})
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).language == "de"
+
+
+class TestOneClickUnsubscribe:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"WTF_CSRF_ENABLED": True}
+
+    def test_a_post_without_csrf_token_unsubscribes(self, client):
+        registration = make_registration(make_event(), marketing_consent=True)
+        assert db.session.get(Registration, registration.id).marketing_consent
+        page = text(client.get(f"/unsubscribe/{registration.manage_token}"))
+        assert re.search(r"<button[^>]*>Unsubscribe", page)
+        response = client.post(f"/unsubscribe/{registration.manage_token}",
+                               data={"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 200
+        db.session.expire_all()
+        unsubscribed = db.session.get(Registration, registration.id)
+        assert unsubscribed.unsubscribed_at is not None and not unsubscribed.marketing_consent
+        assert unsubscribed.status == "confirmed"  # the seat is kept
+
+    def test_other_posts_still_need_the_token(self, client):
+        registration = make_registration(make_event())
+        assert client.post(f"/r/{registration.manage_token}/cancel").status_code == 400
+        assert db.session.get(Registration, registration.id).status == "confirmed"
