@@ -55,6 +55,12 @@ def openapi_document() -> dict:
                                                    "description": "An organizer API token."}},
             "schemas": {
                 "Error": _ERROR,
+                "FieldErrors": {
+                    "type": "object",
+                    "required": ["errors"],
+                    "properties": {"errors": {"type": "object", "additionalProperties": {
+                        "type": "array", "items": {"type": "string"}}}},
+                },
                 "Event": {
                     "type": "object",
                     "properties": {
@@ -149,12 +155,21 @@ def openapi_document() -> dict:
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/NewRegistration"}}}},
                     "responses": {
-                        "201": {"description": "Registered or put on the waiting list (the mail says which).",
+                        "201": {"description": "Received: the registrant learns by mail whether they have a seat "
+                                               "or a place on the waiting list. An address already registered "
+                                               "gets the same answer (and a mail with its own link).",
                                 "content": {"application/json": {"schema": {"type": "object", "properties": {
-                                    "id": {"type": "string"}, "status": {"type": "string"}}}}}},
-                        "400": _error_response("Invalid fields; `errors` has the messages per field."),
-                        "404": _error_response("No such event."),
-                        "409": _error_response("The event takes no registrations now, or is full."),
+                                    "id": {"type": "string", "description": "Public registration id."},
+                                    "status": {"type": "string", "const": "received"}}}}}},
+                        "400": {"description": "Invalid fields, with messages per field in the caller's language "
+                                               "(`?lang=` or Accept-Language); `_body` for the body as a whole.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}},
+                        "404": _error_response("No such event, or not published."),
+                        "409": {"description": "The event takes no registrations now, or is full without a waiting list.",
+                                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                    "error": {"type": "string", "enum": ["registration_closed", "event_full"]},
+                                    "message": {"type": "string"}}}}}},
+                        "429": {"description": "Too many registrations from this address in a short time."},
                     },
                 },
             },

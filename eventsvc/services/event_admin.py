@@ -140,23 +140,38 @@ def _validate(data: EventData, event_id: int | None) -> None:
         raise EventAdminError("title_en", "title")
 
 
+def _texts(values: dict) -> dict:
+    """Translated texts without empty languages, with the browser's CRLF line breaks as LF:
+    otherwise saving an untouched venue would count as a change and mail every registrant."""
+    return {lang: text.replace("\r\n", "\n").strip() for lang, text in values.items() if text and text.strip()}
+
+
+def _same_minute(stored: datetime | None, entered: datetime | None) -> datetime | None:
+    """The stored time when the form shows it unchanged (the form has no seconds), else the new one."""
+    if stored is not None and entered is not None and stored.replace(second=0, microsecond=0) == entered:
+        return stored
+    return entered
+
+
 def _apply(event: Event, data: EventData) -> None:
     zone = data.timezone
     event.slug = data.slug
-    event.title = {k: v for k, v in data.title.items() if v}
-    event.description = {k: v for k, v in data.description.items() if v}
-    event.venue = {k: v for k, v in data.venue.items() if v}
+    event.title = _texts(data.title)
+    event.description = _texts(data.description)
+    event.venue = _texts(data.venue)
     event.city = data.city
     event.country = data.country
     event.timezone = zone
-    event.starts_at = local_to_utc(data.starts_local, zone)
-    event.ends_at = local_to_utc(data.ends_local, zone)
+    event.starts_at = _same_minute(event.starts_at, local_to_utc(data.starts_local, zone))
+    event.ends_at = _same_minute(event.ends_at, local_to_utc(data.ends_local, zone))
     event.waitlist_enabled = data.waitlist_enabled
     event.reminder_offsets = list(data.reminder_offsets)
     event.languages = list(data.languages)
-    event.registration_opens_at = local_to_utc(data.registration_opens_local, zone)
-    event.registration_closes_at = local_to_utc(data.registration_closes_local, zone)
-    event.notes = data.notes or None
+    event.registration_opens_at = _same_minute(event.registration_opens_at,
+                                               local_to_utc(data.registration_opens_local, zone))
+    event.registration_closes_at = _same_minute(event.registration_closes_at,
+                                                local_to_utc(data.registration_closes_local, zone))
+    event.notes = (data.notes or "").replace("\r\n", "\n") or None
 
 
 def create_event(data: EventData) -> Event:

@@ -123,3 +123,18 @@ def test_reminder_offsets_read_words_and_iso():
     assert parse_reminder_offsets("1 day, 7 days") == ["P7D", "P1D"]
     assert parse_reminder_offsets("2 weeks; 90 minutes; PT12H") == ["P14D", "PT12H", "PT1H30M"]
     assert parse_reminder_offsets("") == []
+
+
+def test_saving_an_untouched_form_announces_nothing(app, organizer_client):
+    """The browser sends CRLF line breaks and the form has no seconds: neither is a change."""
+    event = make_event(slug="untouched", venue={"en": "Haus der Wirtschaft\nAm Weidendamm 1A, Berlin"},
+                       starts_at=datetime(2031, 3, 1, 17, 0, 42, tzinfo=timezone.utc))
+    form = _form(slug="untouched", timezone="Europe/Berlin", country="DE", title_en="A new title",
+                 venue_en="Haus der Wirtschaft\r\nAm Weidendamm 1A, Berlin", venue_zh="", venue_de="",
+                 starts_at=event.local_start().strftime("%Y-%m-%dT%H:%M"),
+                 ends_at=event.local_end().strftime("%Y-%m-%dT%H:%M"))
+    assert organizer_client.post("/organizer/events/untouched/edit", data=form).status_code == 302
+    db.session.rollback()
+    edited = db.session.get(Event, event.id)
+    assert edited.title["en"] == "A new title"
+    assert edited.ics_sequence == 0 and edited.change_notice_due_at is None
