@@ -1,0 +1,81 @@
+"""Reminders before an event, queued by beat (``flask reminders run`` does the same by hand).
+
+For each published event and each of its reminder offsets (ISO 8601 durations such as ``P7D``
+or ``PT3H``), the reminder is due at start minus offset. A run queues it, keyed
+``reminder:<offset>``, for every confirmed registrant who
+
+* registered before that moment (whoever registered later has just had the confirmation),
+* has not unsubscribed,
+
+and only while more than half the offset is still left before the start: an event created two
+days ahead gets no seven-day reminder, and a beat that was down for a week does not send the
+seven-day reminder on the eve of the event. Waitlisted people get no reminder: they have no
+seat. Cancelled events get none. Safe to run any number of times.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Event, Registration
+from ..models.types import utcnow
+from .event_changes import send_due_change_notices
+from .mailing.bulk import queue_for_each
+
+_DURATION = re.compile(
+    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?)?$"
+)
+#: The longest offset looked at, so the query only reads events that start soon enough.
+LONGEST_OFFSET = timedelta(days=60)
+
+
+def parse_offset(value: str) -> timedelta | None:
+    """``P7D`` -> 7 days; ``None`` for anything that is not a simple positive ISO duration."""
+    match = _DURATION.match(value or "")
+    if not match or value in ("P", "PT"):
+        return None
+    parts = {name: int(number) for name, number in match.groupdict().items() if number}
+    offset = timedelta(**parts)
+    return offset if offset > timedelta(0) else None
+
+
+def due_offsets(event: Event, now: datetime) -> list[tuple[str, datetime]]:
+    """The event's reminders whose moment has come and that still make sense: (key, moment)."""
+    due = []
+    for value in event.reminder_offsets or []:
+        offset = parse_offset(value)
+        if offset is None:
+            continue
+        moment = event.starts_at - offset
+        if moment <= now and event.starts_at - now > offset / 2:
+            due.append((value, moment))
+    return due
+
+
+def run_due(now: datetime | None = None) -> int:
+    """Queue every reminder and event-change notice that is due; returns how many mails."""
+    now = now or utcnow()
+    queued = send_due_change_notices(now)
+    db.session.rollback()
+    events = list(db.session.scalars(
+        select(Event).where(
+            Event.status == "published", Event.starts_at > now, Event.starts_at <= now + LONGEST_OFFSET
+        )
+    ))
+    for event in events:
+        for key, moment in due_offsets(event, now):
+            recipients = db.session.scalars(
+                select(Registration.id).where(
+                    Registration.event_id == event.id,
+                    Registration.status == "confirmed",
+                    Registration.unsubscribed_at.is_(None),
+                    Registration.created_at <= moment,
+                ).order_by(Registration.id)
+            ).all()
+            queued += queue_for_each(recipients, "reminder", f"reminder:{key}")
+    db.session.rollback()
+    return queued

@@ -1,0 +1,35 @@
+"""The calendar file in the mails (icalendar parses what we write)."""
+
+from __future__ import annotations
+
+from icalendar import Calendar
+
+from eventsvc.services.calendar import build_ics, event_uid
+from tests.factories import make_event, make_registration
+
+
+def test_the_entry_has_a_stable_uid_the_events_times_and_the_readers_language(app):
+    event = make_event(slug="hamburg", title={"en": "Launch", "zh": "发布会"},
+                       venue={"en": "Chamber of Commerce\nAdolphsplatz 1, Hamburg"})
+    registration = make_registration(event, language="zh")
+    calendar = Calendar.from_ical(build_ics(event, registration, "zh"))
+    [entry] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert str(entry["UID"]) == event_uid(event) == f"event-{event.id}@events.test"
+    assert int(entry["SEQUENCE"]) == 0
+    assert entry.decoded("DTSTART") == event.starts_at and entry.decoded("DTEND") == event.ends_at
+    assert str(entry["SUMMARY"]) == "发布会"
+    assert str(entry["LOCATION"]) == "Chamber of Commerce Adolphsplatz 1, Hamburg"
+    assert registration.manage_token in str(entry["DESCRIPTION"])
+    assert str(entry["ATTENDEE"]) == f"mailto:{registration.email}"
+
+
+def test_a_cancellation_keeps_the_uid_and_says_cancelled(app):
+    event = make_event()
+    registration = make_registration(event)
+    event.ics_sequence = 3
+    calendar = Calendar.from_ical(build_ics(event, registration, "en", method="CANCEL"))
+    [entry] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(entry["STATUS"]) == "CANCELLED" and int(entry["SEQUENCE"]) == 3
+    assert str(entry["UID"]) == event_uid(event)
