@@ -22,9 +22,3 @@ def organizer_client(app, organizer):
     assert response.status_code == 302
     return client
 
-
-@pytest.fixture(autouse=True)
-def _site_home(app):
-    """base.html links to the public home page; until the public blueprint has it, stand in."""
-    if "public.index" not in app.view_functions:
-        app.add_url_rule("/", endpoint="public.index", view_func=lambda: "home")
