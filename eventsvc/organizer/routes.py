@@ -5,10 +5,10 @@ The views live in one module per area; importing them here registers them on the
 
 from __future__ import annotations
 
-from flask import request
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import login_manager
 from . import bp
 
 #: Endpoints an anonymous visitor may reach.
@@ -20,7 +20,12 @@ def require_login():
     """Send anyone not logged in to the login page (checked before any view runs)."""
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
-    return login_manager.unauthorized()
+    flash(_("Please log in to see the organizer pages."), "info")
+    # Back to the page asked for after login (a GET only: a form post cannot be replayed).
+    target = None
+    if request.method == "GET":
+        target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    return redirect(url_for("organizer.login", next=target))
 
 
 @bp.context_processor

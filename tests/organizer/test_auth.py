@@ -88,3 +88,12 @@ class TestRateLimit:
         create_organizer("other@oav.example", PASSWORD)
         assert client.post("/organizer/login", data={"email": "other@oav.example",
                                                      "password": PASSWORD}).status_code == 302
+
+
+def test_a_stranger_is_told_to_log_in_and_then_led_back(app, client, organizer):
+    response = client.get("/organizer/mail?status=failed", follow_redirects=True)
+    assert "Please log in to see the organizer pages." in response.get_data(as_text=True)
+    assert response.request.args["next"] == "/organizer/mail?status=failed"
+    after = client.post("/organizer/login", query_string={"next": response.request.args["next"]},
+                        data={"email": "organizer@oav.example", "password": PASSWORD})
+    assert after.headers["Location"] == "/organizer/mail?status=failed"
