@@ -14,35 +14,16 @@ from tests.factories import make_event, make_registration
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "a long organizer password"
 
 
-@pytest.fixture
-def organizer_browser_page():
-    """A fresh chromium page (no shared state with other tests)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True, locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def test_organizer_logs_in_edits_in_chinese_downloads_and_checks_in(pg_app, start_live_server,
-                                                                   organizer_browser_page, tmp_path):
+def test_organizer_logs_in_edits_in_chinese_downloads_and_checks_in(pg_app, start_live_server, page, tmp_path):
     create_organizer("door@oav.example", PASSWORD, "Door Team")
     event = make_event(slug="beijing-browser", capacity=10)
     guest = make_registration(event, family_name="王", given_name="小明", organization="=1+2")
     make_registration(event, family_name="<script>alert(1)</script>", given_name="X")
     db.session.rollback()  # keep no transaction open while the server works
     server = start_live_server(pg_app.config["SQLALCHEMY_DATABASE_URI"], workers=1)
-    page = organizer_browser_page
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 
