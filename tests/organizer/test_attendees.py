@@ -78,3 +78,10 @@ def test_cancel_and_check_in_from_the_attendee_page(app, organizer_client):
     db.session.rollback()
     assert db.session.get(Registration, waiting.id).checked_in_at is not None
     assert organizer_client.get(base + "unknown").status_code == 404
+
+
+def test_event_titles_are_text_in_headings(app, organizer_client):
+    make_event(slug="bold", title={"en": "<b>Bold</b> launch"})
+    for url in ("/organizer/events/bold/attendees", "/organizer/events/bold/checkin", "/organizer/events/bold/edit"):
+        page = organizer_client.get(url).get_data(as_text=True)
+        assert "<b>Bold</b>" not in page and "&lt;b&gt;Bold&lt;/b&gt; launch" in page, url
