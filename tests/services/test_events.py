@@ -148,3 +148,28 @@ def test_events_seed_command(app):
     result = app.test_cli_runner().invoke(args=["events", "seed"])
     assert result.exit_code == 0, result.output
     assert "created" in result.output and event_count() >= 5
+
+
+def test_moving_a_published_event_schedules_one_change_notice(app):
+    import_events([record()])
+    event = db.session.scalar(select(Event).where(Event.slug == "berlin-test"))
+    make_registration(event)
+    import_events([record(venue={"en": "Another venue"})])
+    db.session.expire_all()
+    event = db.session.scalar(select(Event).where(Event.slug == "berlin-test"))
+    assert event.change_notice_due_at is not None  # the registrants hear of it after a quiet period
+
+
+def test_cancelling_a_published_event_by_import_tells_every_registrant(app):
+    from eventsvc.models import OutboundMail
+
+    import_events([record()])
+    event = db.session.scalar(select(Event).where(Event.slug == "berlin-test"))
+    registration = make_registration(event)
+    result = import_events([record(status="cancelled")])
+    assert result.updated == ["berlin-test"]
+    db.session.expire_all()
+    assert db.session.scalar(select(Event.status).where(Event.slug == "berlin-test")) == "cancelled"
+    kinds = db.session.scalars(select(OutboundMail.kind).where(OutboundMail.registration_id == registration.id)).all()
+    assert kinds.count("event_cancelled") == 1
+    assert import_events([record(status="cancelled")]).unchanged == ["berlin-test"]
