@@ -105,7 +105,7 @@ def iso_duration(delta: timedelta) -> str:
     return "P" + (f"{days}D" if days else "") + (f"T{time_part}" if time_part else "")
 
 
-def describe_offset(iso: str, gettext=None) -> str:
+def describe_offset(iso: str) -> str:
     """``P7D`` -> "7 days", for the form's text field (English units, which the parser reads)."""
     match = _ISO_OFFSET.match(iso or "")
     if not match:
