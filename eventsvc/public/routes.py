@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.dates import format_date, format_time, get_timezone_location
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +14,7 @@ from ..i18n import LANGUAGE_NAMES
 from ..models import Event
 from ..models.types import utcnow
 from ..services import registrant
+from ..services.calendar import build_ics
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
                                      set_language, waitlist_position)
 from . import bp
@@ -191,6 +192,32 @@ def unsubscribe(token: str):
             registrant.unsubscribe(registration.id)
             return render_template("public/unsubscribed.html", registration=registration)
         return render_template("public/unsubscribe.html", registration=registration)
+
+
+@bp.get("/r/<token>/calendar.ics")
+def calendar(token: str):
+    """The event as a calendar file, for a registrant who has a seat (same UID as in the mail)."""
+    registration = _registration(token)
+    if registration.status != "confirmed" or registration.event.status != "published":
+        abort(404)
+    ics = build_ics(registration.event, registration, registration.language, method="PUBLISH")
+    return Response(ics, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"'})
+
+
+#: Pages whose URL holds the registrant's secret token.
+PRIVATE_ENDPOINTS = {"public.manage", "public.cancel", "public.change_language", "public.unsubscribe",
+                     "public.calendar"}
+
+
+@bp.after_request
+def keep_token_pages_private(response):
+    """A token in the URL must not reach caches, search engines or other sites' Referer logs."""
+    if request.endpoint in PRIVATE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @bp.get("/reports/<language>")

@@ -88,3 +88,17 @@ class TestOneClickUnsubscribe:
         registration = make_registration(make_event())
         assert client.post(f"/r/{registration.manage_token}/cancel").status_code == 400
         assert db.session.get(Registration, registration.id).status == "confirmed"
+
+
+def test_calendar_file_and_private_headers(client):
+    from icalendar import Calendar
+
+    registration = make_registration(make_event(), language="en")
+    page = client.get(f"/r/{registration.manage_token}")
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert "Add to calendar" in text(page)
+    response = client.get(f"/r/{registration.manage_token}/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    entry = Calendar.from_ical(response.data).walk("VEVENT")[0]
+    assert entry.decoded("dtstart") == registration.event.starts_at
+    assert str(entry["summary"]) == registration.event.title["en"]
