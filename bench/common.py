@@ -163,6 +163,13 @@ class LoadResult:
         """Latency of ``step`` in milliseconds at ``quantile`` (0.5, 0.99)."""
         return percentile(self.latencies.get(step, []), quantile) * 1000
 
+    def __add__(self, other: "LoadResult") -> "LoadResult":
+        """Two runs of the same case as one: iterations and time add up, samples join."""
+        latencies = {step: [*self.latencies.get(step, []), *other.latencies.get(step, [])]
+                     for step in {*self.latencies, *other.latencies}}
+        return LoadResult(self.iterations + other.iterations, self.seconds + other.seconds,
+                          latencies, self.errors + other.errors)
+
 
 def percentile(values: list[float], quantile: float) -> float:
     """Nearest-rank percentile: the smallest value at or above ``quantile`` of the sample."""

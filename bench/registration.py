@@ -41,6 +41,8 @@ from .common import (
 )
 
 CONCURRENCY = (16, 32, 64)
+#: Each case's registrations run in this many turns, the cases alternating (see measure()).
+ROUNDS = 4
 
 #: (name, capacity, a new visitor per registration); capacity "half" is half the run's count.
 CASES = (
@@ -179,8 +181,14 @@ class Events:
 
 
 def measure(url: str, total: int, via: str, server_options: dict) -> tuple[dict, list[str]]:
-    """Run every case at every concurrency; the figures by (case, clients), and the checks."""
+    """Run every case at every concurrency; the figures by (case, clients), and the checks.
+
+    Each case's registrations are split into :data:`ROUNDS` rounds and the cases take turns,
+    round by round, so that a change in the machine's load (it may be shared) touches every case
+    alike. The full-midway event is the same in every round: it fills up halfway through.
+    """
     register = register_through_form if via == "form" else register_through_api
+    per_round = total // ROUNDS
     warmup = max(total // 10, 64)
     figures, checks = {}, []
     bare_app.create_table(url)
@@ -188,22 +196,26 @@ def measure(url: str, total: int, via: str, server_options: dict) -> tuple[dict,
     with LiveServer(url, app="bench.bare_app:create_app()", **server_options) as bare, \
             LiveServer(url, **server_options) as server:
         print("server: " + " ".join(server.command()))
-        # Cases alternate at each level, so that a change in the machine's load (it may be
-        # shared) touches all of them alike.
         for clients in CONCURRENCY:
             run = uuid.uuid4().hex[:6]
+            slugs = {case: events.create(per_round * ROUNDS // 2 if capacity == "half" else None)
+                     for case, capacity, _new in CASES[1:]}
             before = bare_app.count_rows(url)
-            figures[("bare", clients)] = run_load(
-                bare.url, insert_bare_row(run), clients=clients, total=total, warmup=warmup)
-            checks.append(f"bare @{clients}: {bare_app.count_rows(url) - before} rows stored")
-            for case, capacity, new_visitors in CASES[1:]:
-                capacity = total // 2 if capacity == "half" else capacity
-                slug, warm_slug = events.create(capacity), events.create(None)
-                run_load(server.url, register(warm_slug, run + "w"), clients=clients, total=warmup)
-                iteration = register(slug, run, new_visitors) if via == "form" else register(slug, run)
-                figures[(case, clients)] = run_load(server.url, iteration, clients=clients, total=total)
-                checks.append(f"{case} @{clients}: stored {events.statuses(slug)}"
-                              + (f", capacity {capacity}" if capacity else ""))
+            run_load(bare.url, insert_bare_row(run + "w"), clients=clients, total=warmup)
+            run_load(server.url, register(events.create(None), run + "w"), clients=clients, total=warmup)
+            for round_ in range(ROUNDS):
+                tag = f"{run}r{round_}"
+                for case, _capacity, new_visitors in CASES:
+                    if case == "bare":
+                        iteration, target = insert_bare_row(tag), bare.url
+                    elif via == "form":
+                        iteration, target = register(slugs[case], tag, new_visitors), server.url
+                    else:
+                        iteration, target = register(slugs[case], tag), server.url
+                    result = run_load(target, iteration, clients=clients, total=per_round)
+                    figures[(case, clients)] = figures[(case, clients)] + result if round_ else result
+            checks.append(f"bare @{clients}: {bare_app.count_rows(url) - before - warmup} rows stored")
+            checks += [f"{case} @{clients}: stored {events.statuses(slug)}" for case, slug in slugs.items()]
     return figures, checks
 
 
