@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from contextlib import nullcontext
 from datetime import datetime
@@ -222,7 +223,9 @@ def iter_xlsx(event: Event) -> Iterator[bytes]:
 
 
 def export_filename(event: Event, fmt: str) -> str:
-    return f"{event.slug}-attendees.{fmt}"
+    """``<slug>-attendees.csv``, with anything but plain letters, digits, dots and hyphens replaced
+    (the name goes into a Content-Disposition header)."""
+    return re.sub(r"[^A-Za-z0-9.-]", "_", event.slug) + f"-attendees.{fmt}"
 
 
 def export_attendees_to_file(slug: str, fmt: str, path: str | os.PathLike,
