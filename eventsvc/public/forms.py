@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, Optional,
+                                StopValidation, ValidationError)
 
 from ..i18n import LANGUAGE_NAMES
 from ..services.registration import RegistrationData
@@ -23,6 +26,16 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+#: Control characters have no place in a one-line field (and PostgreSQL refuses NUL outright).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def no_control_characters(form, field) -> None:
+    """Refuse NUL, tabs, line breaks and other control characters with a clear message."""
+    if isinstance(field.data, str) and _CONTROL.search(field.data):
+        raise StopValidation(_l("Please use only ordinary text, without control characters."))
+
+
 def _too_long():
     return _l("Please use at most %(max)d characters.")
 
@@ -31,22 +44,22 @@ class RegistrationForm(FlaskForm):
     """Who registers. Family name comes first, the order of Chinese names."""
 
     email = EmailField(_l("Email address"), filters=[_strip], validators=[
-        InputRequired(_l("Please enter your email address.")),
+        InputRequired(_l("Please enter your email address.")), no_control_characters,
         Length(max=MAX_EMAIL, message=_too_long()),
         Email(_l("Please enter a valid email address, e.g. name@example.com."),
               check_deliverability=False),
     ])
     family_name = StringField(_l("Family name"), filters=[_strip], validators=[
-        DataRequired(_l("Please enter your family name.")), Length(max=MAX_NAME, message=_too_long()),
+        DataRequired(_l("Please enter your family name.")), no_control_characters, Length(max=MAX_NAME, message=_too_long()),
     ])
     given_name = StringField(_l("Given name"), filters=[_strip], validators=[
-        DataRequired(_l("Please enter your given name.")), Length(max=MAX_NAME, message=_too_long()),
+        DataRequired(_l("Please enter your given name.")), no_control_characters, Length(max=MAX_NAME, message=_too_long()),
     ])
     organization = StringField(_l("Organization"), filters=[_strip], validators=[
-        Optional(), Length(max=MAX_ORGANIZATION, message=_too_long()),
+        Optional(), no_control_characters, Length(max=MAX_ORGANIZATION, message=_too_long()),
     ])
     job_title = StringField(_l("Job title"), filters=[_strip], validators=[
-        Optional(), Length(max=MAX_ORGANIZATION, message=_too_long()),
+        Optional(), no_control_characters, Length(max=MAX_ORGANIZATION, message=_too_long()),
     ])
     language = SelectField(
         _l("Language for your mail"), choices=LANGUAGE_CHOICES,
@@ -60,8 +73,6 @@ class RegistrationForm(FlaskForm):
 
     def validate_language(self, field) -> None:
         if field.data not in LANGUAGE_NAMES:
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("Please choose English, Chinese or German."))
 
     def registration_data(self) -> RegistrationData:

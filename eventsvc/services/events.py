@@ -101,6 +101,8 @@ def _translated(record: dict, name: str, required: bool) -> dict:
         if not isinstance(text, str):
             raise _FieldError(f"{name}.{language}", "must be text")
         text = text.strip()
+        if "\x00" in text:
+            raise _FieldError(f"{name}.{language}", "contains a NUL character")
         if len(text) > TEXT_LIMITS[name]:
             raise _FieldError(f"{name}.{language}", f"longer than {TEXT_LIMITS[name]} characters")
         if text:
@@ -152,7 +154,7 @@ def _validate(record, now: datetime) -> dict:
     if status not in EVENT_STATUSES:
         raise _FieldError("status", f"must be one of {', '.join(EVENT_STATUSES)}")
     city = record["city"]
-    if not isinstance(city, str) or len(city.strip()) > 100 or not city.strip():
+    if not isinstance(city, str) or len(city.strip()) > 100 or not city.strip() or "\x00" in city:
         raise _FieldError("city", "must be a name of at most 100 characters")
     if record["country"] not in COUNTRIES:
         raise _FieldError("country", "must be DE or CN")

@@ -54,7 +54,7 @@ def test_errors_per_field_in_the_callers_language(client, language, message):
     assert db.session.query(Registration).count() == 0
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b"{\"email\": {\"a\": 1}}", b""])
+@pytest.mark.parametrize("body", [b"{\"family_name\": \"a\\u0000b\"}", b"not json", b"[1, 2]", b'"text"', b"{\"email\": {\"a\": 1}}", b""])
 def test_malformed_bodies_are_a_400_not_a_500(client, body):
     response = client.post(url(make_event()), data=body, content_type="application/json")
     assert response.status_code == 400 and "errors" in response.get_json()

@@ -98,7 +98,9 @@ def test_every_field_has_a_length_limit(client, field, limit):
 
 @pytest.mark.parametrize("data", [
     {}, {"email": "\x00\x01"}, {"language": "klingon", "email": "a@example.com"},
-    {"privacy_consent": ["y", "y"], "email": ["a@b.c", "d@e.f"]}, {"email": "a@example.com" + "x" * 100_000},
+    {"privacy_consent": ["y", "y"], "email": ["a@b.c", "d@e.f"]},
+    {"email": "nul@example.com", "family_name": "a\x00b", "given_name": "c", "privacy_consent": "y"},
+    {"email": "nul@example.com", "family_name": "a", "given_name": "c", "organization": "\x00", "privacy_consent": "y"}, {"email": "a@example.com" + "x" * 100_000},
 ])
 def test_garbage_posts_never_give_a_500_nor_store_anything(client, data):
     event = make_event()

@@ -81,6 +81,7 @@ def test_seed_file_loads_the_launch_and_future_events(app):
     ({"registration_opens": "2027-03-01T00:00:00", "registration_closes": "2027-02-01T00:00:00"},
      "registration_closes"),
     ({"colour": "red"}, "colour"),
+    ({"description": {"en": "nul \x00 byte"}}, "description.en"),
 ])
 def test_a_bad_field_refuses_the_whole_file_naming_event_and_field(app, fields, field_name):
     good = record(slug="good-one")
