@@ -187,7 +187,8 @@ def promote_from_waitlist(event: Event, now: datetime | None = None,
     counting the seats again when the caller has just done so.
     """
     now = now or utcnow()
-    if event.status != "published":
+    if event.status != "published" or event.starts_at <= now:
+        # A seat freed once the event has begun helps nobody: no "you have a seat" mail then.
         return []
     limit = seats_left(event) if left is None else left
     if limit == 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import func, select
 
@@ -160,3 +162,23 @@ def test_a_seat_freed_by_a_plain_edit_goes_to_the_waiting_list_not_to_a_newcomer
     assert statuses([holder, waiting, newcomer]) == ["confirmed", "confirmed", "waitlisted"]
     assert mail_kinds(waiting) == ["waitlisted", "promoted"]
     assert waitlist_position(newcomer) == 1
+
+
+def test_a_seat_freed_after_the_event_began_promotes_nobody(app):
+    event = make_event(capacity=1)
+    holder, waiting = sign_up(event, 2)
+
+    cancel(holder.id, now=event.starts_at + timedelta(minutes=30))
+
+    assert statuses([holder, waiting]) == ["cancelled", "waitlisted"]
+    assert mail_kinds(waiting) == ["waitlisted"]
+
+
+def test_a_seat_freed_after_registration_closed_still_goes_to_the_next_in_line(app):
+    event = make_event(capacity=1, registration_closes_at=datetime.now(timezone.utc) + timedelta(days=1))
+    holder, waiting = sign_up(event, 2)
+
+    cancel(holder.id, now=event.registration_closes_at + timedelta(hours=1))
+
+    assert statuses([holder, waiting]) == ["cancelled", "confirmed"]
+    assert mail_kinds(waiting) == ["waitlisted", "promoted"]
