@@ -22,13 +22,12 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import db, limiter
-from ..models import Event
+from ..extensions import limiter
 from ..public.forms import RegistrationForm
 from ..public.routes import REGISTRATION_LIMIT
+from ..services import registrant
 from ..services.registration import EventFull, RegistrationClosed, register
 from . import bp
 
@@ -60,7 +59,7 @@ def _formdata(body: dict) -> tuple[MultiDict, dict]:
 @limiter.limit(REGISTRATION_LIMIT)
 def create_registration(slug: str):
     """Register one person for an event from a JSON body."""
-    event = db.session.scalar(select(Event).where(Event.slug == slug[:100]))
+    event = registrant.find_event(slug)
     if event is None or event.status == "draft":
         return jsonify(error="not_found", message=_("There is no such event.")), 404
     body = request.get_json(silent=True)

@@ -7,14 +7,14 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import force_locale, get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, limiter
 from ..i18n import LANGUAGE_NAMES
 from ..models import Event
 from ..models.types import utcnow
 from ..services import registrant
 from ..services.calendar import build_ics
+from ..services.events import listed_events
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
                                      set_language, waitlist_position)
 from . import bp
@@ -69,7 +69,7 @@ def event_when(event: Event) -> str:
 
 def _visible_event(slug: str) -> Event:
     """A published or cancelled event; drafts and unknown slugs are a 404."""
-    event = db.session.scalar(select(Event).where(Event.slug == slug[:100]))
+    event = registrant.find_event(slug)
     if event is None or event.status == "draft":
         abort(404)
     return event
@@ -92,11 +92,7 @@ def _registrant_language(registration) -> str:
 def index():
     """Upcoming events first, soonest first; past events apart."""
     now = utcnow()
-    events = db.session.scalars(
-        select(Event).where(Event.status != "draft").order_by(Event.starts_at)
-    ).all()
-    upcoming = [e for e in events if not e.is_past(now)]
-    past = sorted((e for e in events if e.is_past(now)), key=lambda e: e.starts_at, reverse=True)
+    upcoming, past = listed_events(now)
     return render_template("public/index.html", upcoming=upcoming, past=past, now=now)
 
 
@@ -223,7 +219,7 @@ def keep_token_pages_private(response):
 @bp.get("/reports/<language>")
 def report_download(language: str):
     """Count the click, then send the visitor to the file."""
-    report = registrant.record_report_download(language[:5], request.args.get("event"))
+    report = registrant.record_report_download(language, request.args.get("event"))
     if report is None:
         abort(404)
     return redirect(report.url)

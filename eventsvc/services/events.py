@@ -67,6 +67,20 @@ class _FieldError(Exception):
         super().__init__(f"{field_name}: {message}")
 
 
+def listed_events(now: datetime | None = None) -> tuple[list[Event], list[Event]]:
+    """What the public list shows: upcoming events soonest first, then past ones latest first.
+
+    Drafts are never listed; cancelled events are, marked as such.
+    """
+    now = now or utcnow()
+    events = db.session.scalars(
+        select(Event).where(Event.status != "draft").order_by(Event.starts_at, Event.id)
+    ).all()
+    upcoming = [event for event in events if not event.is_past(now)]
+    past = [event for event in reversed(events) if event.is_past(now)]
+    return upcoming, past
+
+
 def load_events_file(path: str | Path) -> list[dict]:
     """Read a list of events from a YAML or JSON file (by extension; YAML is a superset of JSON)."""
     path = Path(path)

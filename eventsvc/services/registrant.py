@@ -11,9 +11,21 @@ from ..models import Event, Registration, Report, ReportDownload
 from ..models.types import utcnow
 
 
+def _plausible(key: str | None, longest: int) -> bool:
+    """Whether a key from a URL could match at all (PostgreSQL refuses NUL in a query parameter)."""
+    return bool(key) and len(key) <= longest and "\x00" not in key
+
+
+def find_event(slug: str) -> Event | None:
+    """The event with this slug, of any status, or ``None``."""
+    if not _plausible(slug, 100):
+        return None
+    return db.session.scalar(select(Event).where(Event.slug == slug))
+
+
 def find_by_token(token: str) -> Registration | None:
     """The registration behind a manage or unsubscribe link, or ``None`` for an unknown token."""
-    if not token or len(token) > 64:
+    if not _plausible(token, 64):
         return None
     return db.session.scalar(select(Registration).where(Registration.manage_token == token))
 
@@ -41,12 +53,13 @@ def published_reports() -> list[Report]:
 def record_report_download(language: str, event_slug: str | None,
                            now: datetime | None = None) -> Report | None:
     """Count one click on a report link; returns the edition, or ``None`` when there is none."""
+    if not _plausible(language, 5):
+        return None
     report = db.session.scalar(select(Report).where(Report.language == language))
     if report is None:
         return None
-    event_id = None
-    if event_slug:
-        event_id = db.session.scalar(select(Event.id).where(Event.slug == event_slug[:100]))
+    event = find_event(event_slug) if event_slug else None
+    event_id = event.id if event else None
     db.session.add(ReportDownload(report=report, event_id=event_id, downloaded_at=now or utcnow()))
     db.session.commit()
     return report

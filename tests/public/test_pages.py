@@ -116,3 +116,14 @@ def test_report_link_counts_the_download_and_redirects(client):
     download = db.session.query(ReportDownload).one()
     assert download.event_id == event.id
     assert client.get("/reports/de").status_code == 404
+
+
+def test_nul_bytes_in_urls_are_a_404_not_a_500(client):
+    event = make_event()
+    db.session.add(Report(language="en", title="Report", url="https://example.org/r.pdf"))
+    db.session.commit()
+    for url in ("/events/a%00b", "/events/a%00b/register", "/events/a%00b/registered", "/r/a%00b",
+                "/r/a%00b/cancel", "/r/a%00b/calendar.ics", "/unsubscribe/a%00b", "/reports/e%00n"):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/api/v1/events/a%00b/registrations", json={}).status_code == 404
+    assert client.get(f"/reports/en?event={event.slug}%00").status_code == 302
