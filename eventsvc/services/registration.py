@@ -124,16 +124,20 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None)
         db.session.commit()
         return RegistrationOutcome(existing, created=False)
 
-    left = None
+    left, promoted = None, []
     if event.capacity is not None:
         confirmed, waiting = live_counts(event)
         left = max(event.capacity - confirmed, 0)
         if left and waiting:
             # Seats can come free without a promotion (capacity raised by an import or an edit
             # that did not go through set_capacity): whoever is waiting gets them first.
-            left -= len(promote_from_waitlist(event, now, left))
+            promoted = promote_from_waitlist(event, now, left)
+            left -= len(promoted)
     if left == 0 and not event.waitlist_enabled:
-        db.session.rollback()
+        if promoted:
+            db.session.commit()  # those who waited keep their new seats; only the newcomer is refused
+        else:
+            db.session.rollback()
         raise EventFull(event.slug)
     registration = Registration(
         event=event,

@@ -182,3 +182,16 @@ def test_a_seat_freed_after_registration_closed_still_goes_to_the_next_in_line(a
 
     assert statuses([holder, waiting]) == ["cancelled", "confirmed"]
     assert mail_kinds(waiting) == ["waitlisted", "promoted"]
+
+
+def test_seats_freed_while_the_list_is_closed_go_to_those_still_waiting(app):
+    event = make_event(capacity=1)
+    holder, waiting = sign_up(event, 2)
+    event.capacity, event.waitlist_enabled = 2, False  # an edit that bypassed set_capacity
+    db.session.commit()
+
+    with pytest.raises(EventFull):
+        register(event.id, registration_data())
+
+    assert statuses([holder, waiting]) == ["confirmed", "confirmed"]
+    assert mail_kinds(waiting) == ["waitlisted", "promoted"]
