@@ -4,6 +4,14 @@ A file is a list of events (see DESIGN.md, "Events file"). Times are local to th
 zone and stored in UTC. Events are matched by slug: a new slug creates an event, a known one is
 updated. The whole file is checked before anything is written: one bad event refuses the file,
 with a message naming the event (slug or position) and the field.
+
+Fields: ``slug``, ``title``, ``city``, ``country`` (DE or CN), ``timezone`` (IANA),
+``starts_at`` and ``ends_at`` (local, no offset) are required; ``status`` (default draft),
+``description`` and ``venue`` (translated, English required when given), ``capacity`` (absent or
+null: unlimited), ``languages`` (default [en, zh]), ``waitlist`` (default true),
+``reminder_offsets`` (ISO 8601, default [P7D, P1D]), ``registration_opens`` and
+``registration_closes`` (local times) are optional. Any other key is refused as a likely typo.
+An update replaces every field, so an optional field left out returns to its default.
 """
 
 from __future__ import annotations
