@@ -57,6 +57,8 @@ def _authenticate(required: bool):
     a broken token should learn so, not quietly get less.
     """
     secret = _presented_token()
+    if isinstance(secret, str) and "\x00" in secret:
+        secret = None
     if secret is _NoToken:
         g.api_organizer = None
         return _unauthorized("An organizer API token is required.", invalid=False) if required else None
@@ -150,6 +152,8 @@ def list_registrations(slug: str):
     refusal = _authenticate(required=True)
     if refusal is not None:
         return refusal
+    if "\x00" in slug:  # PostgreSQL refuses NUL in any query; no slug holds one
+        return jsonify(error="not_found", message="No such event."), 404
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         return jsonify(error="not_found", message=f"No event has the slug {slug!r}."), 404

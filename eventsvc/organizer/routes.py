@@ -5,7 +5,7 @@ The views live in one module per area; importing them here registers them on the
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,6 +13,20 @@ from . import bp
 
 #: Endpoints an anonymous visitor may reach.
 PUBLIC_ENDPOINTS = {"organizer.login"}
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values if isinstance(value, str))
+
+
+@bp.before_request
+def refuse_nul_characters():
+    """A NUL character in a URL or a form is never meant, and PostgreSQL refuses it in any
+    query: answer 400 here rather than fail deep in a query with a 500."""
+    if (_has_nul((request.view_args or {}).values()) or _has_nul(request.args.values())
+            or (request.method == "POST" and _has_nul(request.form.values()))):
+        abort(400)
+    return None
 
 
 @bp.before_request
