@@ -86,7 +86,7 @@ def tokens():
                            tokens=organizers.tokens_of(current_user), action_form=ActionForm())
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
 def revoke_token(token_id: int):
     if ActionForm().validate_on_submit() and organizers.revoke_api_token(current_user, token_id):
         flash(_("The token is revoked."), "info")

@@ -23,7 +23,7 @@ def mail():
                            display_name=display_name)
 
 
-@bp.post("/mail/<int:mail_id>/retry")
+@bp.post("/mail/<int(max=2147483647):mail_id>/retry")
 def retry_mail(mail_id: int):
     if ActionForm().validate_on_submit():
         if mail_log.retry_mail(mail_id):

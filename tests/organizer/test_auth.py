@@ -12,7 +12,7 @@ PUBLIC_API = {("GET", "/api/v1/events"), ("GET", "/api/v1/openapi.json"),
 
 
 def _example_path(rule) -> str:
-    return re.sub(r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "x", rule.rule)
+    return re.sub(r"<(?:int(?:\([^)]*\))?:)?(\w+)>", lambda m: "1" if m.group(0).startswith("<int") else "x", rule.rule)
 
 
 def test_every_organizer_page_sends_an_anonymous_visitor_to_login(app, client):

@@ -13,3 +13,9 @@ def test_nul_characters_are_refused_politely(app, organizer_client, client):
     assert organizer_client.post("/organizer/events/new", data={"slug": "x", "title_en": "a\x00b"}).status_code == 400
     token_header = {"Authorization": "Bearer evs_\x00"}
     assert client.get("/api/v1/events/nul/registrations", headers=token_header).status_code == 401
+
+
+def test_ids_beyond_the_database_integers_are_not_found(app, organizer_client):
+    assert organizer_client.post("/organizer/mail/99999999999999999999/retry").status_code == 404
+    assert organizer_client.post("/organizer/tokens/99999999999999999999/revoke").status_code == 404
+    assert organizer_client.get("/organizer/mail?page=99999999999999999999").status_code == 200
