@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Event
@@ -180,8 +181,17 @@ def create_event(data: EventData) -> Event:
     event = Event(status="draft", capacity=data.capacity)
     _apply(event, data)
     db.session.add(event)
-    db.session.commit()
+    _commit_or_slug_taken()
     return event
+
+
+def _commit_or_slug_taken() -> None:
+    """Commit; two organizers saving the same new slug at once get "taken", not an error page."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise EventAdminError("slug", "slug_taken") from error
 
 
 def update_event(event_id: int, data: EventData) -> Event:
@@ -197,7 +207,7 @@ def update_event(event_id: int, data: EventData) -> Event:
     promote_from_waitlist(event)
     if event.status == "published":
         event_changes.note_event_change(event, before)
-    db.session.commit()
+    _commit_or_slug_taken()
     return event
 
 
