@@ -24,18 +24,18 @@ install: $(BIN)/activate translations-compile
 translations-compile: $(BIN)/activate
 	@for d in $(DOMAINS); do \
 	  if ls $(TRANSLATIONS)/*/LC_MESSAGES/$$d.po >/dev/null 2>&1; then \
-	    $(BIN)/pybabel compile --use-fuzzy -q -d $(TRANSLATIONS) -D $$d || exit 1; \
+	    $(BIN)/pybabel -q compile --use-fuzzy -d $(TRANSLATIONS) -D $$d || exit 1; \
 	  fi; \
 	done
 
 # Re-extract one domain's strings and merge them into its catalogs: make translations-extract DOMAIN=public
 translations-extract: $(BIN)/activate
-	$(BIN)/pybabel extract -q -F babel/$(DOMAIN).cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/$(DOMAIN).pot .
+	$(BIN)/pybabel -q extract -F babel/$(DOMAIN).cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/$(DOMAIN).pot .
 	@for lang in zh de en; do \
 	  if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/$(DOMAIN).po ]; then \
-	    $(BIN)/pybabel update -q -N -D $(DOMAIN) -i $(TRANSLATIONS)/$(DOMAIN).pot -d $(TRANSLATIONS) -l $$lang; \
+	    $(BIN)/pybabel -q update -N -D $(DOMAIN) -i $(TRANSLATIONS)/$(DOMAIN).pot -d $(TRANSLATIONS) -l $$lang; \
 	  else \
-	    $(BIN)/pybabel init -q -D $(DOMAIN) -i $(TRANSLATIONS)/$(DOMAIN).pot -d $(TRANSLATIONS) -l $$lang; \
+	    $(BIN)/pybabel -q init -D $(DOMAIN) -i $(TRANSLATIONS)/$(DOMAIN).pot -d $(TRANSLATIONS) -l $$lang; \
 	  fi; \
 	done
 
