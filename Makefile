@@ -24,7 +24,7 @@ install: $(BIN)/activate translations-compile
 translations-compile: $(BIN)/activate
 	@for d in $(DOMAINS); do \
 	  if ls $(TRANSLATIONS)/*/LC_MESSAGES/$$d.po >/dev/null 2>&1; then \
-	    $(BIN)/pybabel -q compile --use-fuzzy -d $(TRANSLATIONS) -D $$d || exit 1; \
+	    $(BIN)/pybabel -q compile -d $(TRANSLATIONS) -D $$d || exit 1; \
 	  fi; \
 	done
 
