@@ -28,7 +28,8 @@ SHANGHAI = dict(slug="shanghai", city="Shanghai", country="CN", timezone="Asia/S
 def sent_form(registration, kind="confirmation"):
     """The message as the SMTP server would receive it, parsed back."""
     mail = registration.mails.filter_by(kind=kind).one()
-    raw = build_message(render_mail(mail), "<outbox-1.test@events.test>").as_bytes()
+    message = build_message(render_mail(mail), "<outbox-1.test@events.test>")
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as smtplib sends it
     return raw, email.message_from_bytes(raw, policy=policy.default)
 
 

@@ -88,28 +88,49 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
     config = current_app.config
     outcome = BatchOutcome([], [], [])
     claimed = claim_batch(mail_id, config["MAIL_BATCH_SIZE"], config["MAIL_LEASE_SECONDS"], now)
+    if not claimed:
+        return outcome
+    mails, reports = _load_batch([mail.id for mail in claimed])
+    # On SQLite every transaction holds the write lock that registrations need: end the read
+    # transaction after each mail. PostgreSQL reads the whole batch in one transaction.
+    release_each = db.engine.dialect.name == "sqlite"
     ready = []  # (id, attempts, message)
-    for mail in claimed:
-        mail_id_, attempts = mail.id, mail.attempts
+    for mail in mails:
         try:
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
-                ready.append((mail_id_, attempts, build_message(render_mail(mail), mail.message_id)))
+                ready.append((mail.id, mail.attempts, build_message(render_mail(mail, reports), mail.message_id)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
-            log.exception("mail %s could not be rendered", mail_id_)
-            reason = None
+            log.exception("mail %s could not be rendered", mail.id)
             db.session.rollback()
-            mark_failed(mail_id_, f"could not render: {error!r}")
-            outcome.failed.append(mail_id_)
+            mark_failed(mail.id, f"could not render: {error!r}")
+            outcome.failed.append(mail.id)
             continue
-        # End the read transaction: on SQLite it holds the write lock that registrations need.
-        db.session.rollback()
+        if release_each:
+            db.session.rollback()
         if reason is not None:
-            mark_failed(mail_id_, f"skipped: {reason}")
-            outcome.failed.append(mail_id_)
+            mark_failed(mail.id, f"skipped: {reason}")
+            outcome.failed.append(mail.id)
+    db.session.rollback()
     if ready:
         _send_batch(ready, outcome)
     return outcome
+
+
+def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
+    """The claimed mails with their registrations and events, and the report editions (four
+    queries for the whole batch instead of several per mail)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from ...models import Registration
+    from .render import published_reports
+
+    mails = list(db.session.scalars(
+        select(OutboundMail).where(OutboundMail.id.in_(ids)).order_by(OutboundMail.id)
+        .options(selectinload(OutboundMail.registration).selectinload(Registration.event))
+    ))
+    return mails, published_reports()
 
 
 def _send_batch(ready: list[tuple[int, int, object]], outcome: BatchOutcome) -> None:
