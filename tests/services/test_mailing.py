@@ -151,3 +151,20 @@ def test_mail_made_moot_by_a_cancellation_is_skipped_not_sent(app, smtp_server):
     assert confirmation.last_error == "skipped: the registration was cancelled"
     assert cancellation.status == "sent"
     assert str(calendar_part(message)["METHOD"]) == "CANCEL"
+
+
+def test_a_waiting_list_mail_not_yet_sent_when_a_seat_came_free_is_skipped(app, smtp_server):
+    from eventsvc.services.registration import set_capacity
+
+    event = make_event(capacity=1)
+    make_registration(event, email="first@example.com")
+    make_registration(event, email="second@example.com")
+    set_capacity(event.id, 2)
+
+    send_from_outbox(None)
+
+    subjects = [m["Subject"] for m in smtp_server.extract_emails(count=2)]
+    assert not any("Waiting list" in subject for subject in subjects)
+    assert any("You have a seat" in subject for subject in subjects)
+    waitlisted = mails(kind="waitlisted")[0]
+    assert waitlisted.status == "failed" and waitlisted.last_error == "skipped: the registrant has a seat by now"

@@ -8,8 +8,8 @@ Decisions worth knowing:
 * Each mail is marked sent in its own commit right after the SMTP server accepted it, so a
   worker killed mid-batch loses nothing and at most the mail in flight goes out twice.
 * A mail that no longer makes sense when its turn comes (a reminder for a cancelled registration
-  or event, anything but the cancellation itself after the registrant cancelled, a reminder or
-  report after an unsubscribe) is marked ``failed`` with a reason starting ``skipped:``, so the
+  or event, anything but the cancellation itself after the registrant cancelled, "waiting list"
+  after a promotion, a reminder or report after an unsubscribe) is marked ``failed`` with a reason starting ``skipped:``, so the
   mail log says plainly why it did not go out; nothing is sent.
 * A temporary failure (4xx, refused, timeout, dropped connection) puts the mail back in the queue
   with a growing delay (:mod:`.retry`); short delays also get a Celery countdown so the retry
@@ -69,6 +69,9 @@ def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
     event = registration.event
     if registration.status == "cancelled" and mail.kind in _MOOT_AFTER_CANCEL:
         return "the registration was cancelled"
+    if mail.kind == "waitlisted" and registration.status == "confirmed":
+        # Promoted before this went out: "no seat yet" would contradict the promoted mail.
+        return "the registrant has a seat by now"
     if mail.kind == "reminder":
         if event.status != "published":
             return f"the event is {event.status}"
