@@ -121,7 +121,7 @@ def register_view(slug: str):
         except EventFull:
             form.form_errors.append(_("Sorry, this event is full."))
             return render_template("public/register.html", event=event, form=form, full=True), 409
-        return redirect(url_for("public.registered", slug=event.slug))
+        return redirect(url_for("public.registered", slug=slug))
     status = 422 if form.is_submitted() else 200
     return render_template("public/register.html", event=event, form=form, full=False), status
 
