@@ -93,33 +93,33 @@ def events():
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
-    form = EventForm()
-    if form.validate_on_submit():
-        try:
-            event = event_admin.create_event(_data_from(form))
-        except EventAdminError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            flash(_("The event is saved as a draft. Publish it when it is ready."), "info")
-            return redirect(url_for("organizer.dashboard", slug=event.slug))
-    return render_template("organizer/event_form.html", form=form, event=None,
-                           zones=event_admin.SUGGESTED_ZONES)
+    return _save_event_form(
+        EventForm(), None, event_admin.create_event,
+        _("The event is saved as a draft. Publish it when it is ready."),
+    )
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 def edit_event(slug: str):
     event = load_event(slug)
     form = EventForm() if request.method == "POST" else _form_for(event)
-    if request.method == "POST" and form.validate_on_submit():
+    event_id = event.id
+    return _save_event_form(
+        form, event, lambda data: event_admin.update_event(event_id, data), _("The event is saved.")
+    )
+
+
+def _save_event_form(form: EventForm, event, save, saved_message: str):
+    """Save a submitted event form with ``save``; show the form again with what went wrong."""
+    if form.validate_on_submit():
         try:
-            event = event_admin.update_event(event.id, _data_from(form))
+            saved = save(_data_from(form))
         except EventAdminError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
-            flash(_("The event is saved."), "info")
-            return redirect(url_for("organizer.dashboard", slug=event.slug))
+            flash(saved_message, "info")
+            return redirect(url_for("organizer.dashboard", slug=saved.slug))
     return render_template("organizer/event_form.html", form=form, event=event,
                            zones=event_admin.SUGGESTED_ZONES)
 
