@@ -41,10 +41,13 @@ def import_command(file: str) -> None:
 
 @events_cli.command("seed")
 def seed_command() -> None:
-    """Load the bundled Smart City China events."""
+    """Load the bundled Smart City China events and the English edition of the report."""
     from .services.events import SEED_FILE
+    from .services.reports import seed_edition
 
     _import(str(SEED_FILE))
+    if seed_edition():
+        click.echo("Added the English edition of the report (change its address with `reports publish`).")
 
 
 @organizers_cli.command("create")

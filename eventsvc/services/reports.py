@@ -30,6 +30,11 @@ DEFAULT_TITLES = {
 }
 
 
+#: The English edition that comes with the bundled events: OAV's site, where the report is
+#: downloaded. Organizers point it at the file itself with ``reports publish --language en``.
+SEED_EDITION = {"language": "en", "url": "https://www.oav.de/"}
+
+
 class ReportError(Exception):
     """The edition cannot be published as asked (unknown language, unusable URL)."""
 
@@ -78,3 +83,19 @@ def publish_report(language: str, url: str, title: str | None = None,
     queued = queue_for_each(sorted(recipients), "report", dedupe_key, {"language": language})
     db.session.refresh(report)
     return PublishResult(report=report, mails_queued=queued)
+
+
+def seed_edition() -> bool:
+    """Add the bundled English edition unless one exists; returns whether it was added.
+
+    Seeding sets up the starting state, so it mails nobody; ``publish_report`` is the
+    announcement.
+    """
+    language = SEED_EDITION["language"]
+    db.session.rollback()
+    if db.session.scalar(select(Report.id).where(Report.language == language)) is not None:
+        db.session.rollback()
+        return False
+    db.session.add(Report(language=language, title=DEFAULT_TITLES[language], url=SEED_EDITION["url"]))
+    db.session.commit()
+    return True

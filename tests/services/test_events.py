@@ -151,6 +151,23 @@ def test_events_seed_command(app):
     assert "created" in result.output and event_count() >= 5
 
 
+def test_seed_adds_the_english_report_once_and_keeps_an_organizers_address(app, client):
+    """A new user sees the report link at once; seeding again never undoes a real address."""
+    from eventsvc.models import Report
+    from eventsvc.services.reports import publish_report
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["events", "seed"]).exit_code == 0
+    assert db.session.scalars(select(Report.language)).all() == ["en"]
+    slug = db.session.scalar(select(Event.slug).where(Event.city == "Berlin"))
+    db.session.rollback()
+    assert "/reports/en" in client.get(f"/events/{slug}?lang=en").get_data(as_text=True)
+
+    publish_report("en", "https://files.example.org/smart-city-china-en.pdf")
+    assert runner.invoke(args=["events", "seed"]).exit_code == 0
+    assert db.session.scalar(select(Report.url)) == "https://files.example.org/smart-city-china-en.pdf"
+
+
 def test_moving_a_published_event_schedules_one_change_notice(app):
     import_events([record()])
     event = db.session.scalar(select(Event).where(Event.slug == "berlin-test"))
