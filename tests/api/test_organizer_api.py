@@ -9,7 +9,7 @@ from tests.factories import make_event, make_registration
 
 @pytest.fixture
 def token(app):
-    organizer = create_organizer("api@oav.example", "long enough password")
+    create_organizer("api@oav.example", "long enough password")
     _row, secret = create_api_token("api@oav.example", "tests")
     return secret
 
