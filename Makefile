@@ -56,6 +56,7 @@ browser:
 	  else echo "Install Debian's chromium (apt-get install chromium fonts-noto-cjk) for the browser tests"; fi; }
 
 test: install browser
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 test-fast: install

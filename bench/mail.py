@@ -112,7 +112,7 @@ def _rendered_messages() -> list[tuple[str, str, bytes]]:
 def main() -> None:
     """Run both cases and print the figures."""
     from eventsvc import create_app
-    from eventsvc.services.outbox import enqueue_send
+    from eventsvc.services.mailing.outbox import enqueue_send
     from tests.fixtures.services import free_port
     from tests.fixtures.worker import Broker, CeleryWorker, worker_env
 

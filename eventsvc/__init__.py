@@ -7,9 +7,15 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from . import config, database, i18n
+from . import cli, config, database, i18n
+from .api import bp as api_bp
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .organizer import bp as organizer_bp
+from .organizer.auth import load_organizer
+from .public import bp as public_bp
+from .services import health
+from .services.mailing import outbox
 
 #: Development-only key; create_app refuses to run without SECRET_KEY outside debug and tests.
 _DEVELOPMENT_SECRET = "development only, not secret"
@@ -56,10 +62,9 @@ def _require_secret_key(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from .organizer.auth import load_organizer
-
     db.init_app(app)
     database.init_app(app)
+    outbox.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -79,10 +84,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .organizer import bp as organizer_bp
-    from .public import bp as public_bp
-
     app.register_blueprint(public_bp)
     app.register_blueprint(organizer_bp, url_prefix="/organizer")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -91,18 +92,13 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         """Liveness and database reachability, for load balancers and `make run`."""
-        from sqlalchemy import text
-
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
-            return jsonify(status="error", database=str(error.__class__.__name__)), 503
+        problem = health.database_problem()
+        if problem is not None:
+            return jsonify(status="error", database=problem), 503
         return jsonify(status="ok")
 
 
 def register_commands(app: Flask) -> None:
-    from . import cli
-
     cli.init_app(app)
 
 

@@ -9,6 +9,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .services.events import SEED_FILE, EventImportError, import_events, load_events_file
+from .services.exports import ExportError, export_attendees_to_file
+from .services.organizers import OrganizerError, create_api_token, create_organizer
+from .services.reminders import run_due
+from .services.reports import ReportError, publish_report, seed_edition
+
 
 def init_app(app: Flask) -> None:
     for group in (events_cli, organizers_cli, reports_cli, reminders_cli, attendees_cli):
@@ -23,8 +29,6 @@ attendees_cli = AppGroup("attendees", help="Export attendee lists.")
 
 
 def _import(path: str) -> None:
-    from .services.events import EventImportError, import_events, load_events_file
-
     try:
         result = import_events(load_events_file(path))
     except EventImportError as error:
@@ -42,9 +46,6 @@ def import_command(file: str) -> None:
 @events_cli.command("seed")
 def seed_command() -> None:
     """Load the bundled Smart City China events and the English edition of the report."""
-    from .services.events import SEED_FILE
-    from .services.reports import seed_edition
-
     _import(str(SEED_FILE))
     if seed_edition():
         click.echo("Added the English edition of the report (change its address with `reports publish`).")
@@ -56,8 +57,6 @@ def seed_command() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_organizer_command(email: str, name: str, password_stdin: bool) -> None:
     """Create an organizer account that logs in with EMAIL."""
-    from .services.organizers import OrganizerError, create_organizer
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -74,8 +73,6 @@ def create_organizer_command(email: str, name: str, password_stdin: bool) -> Non
 @click.option("--name", default="API", help="What the token is for.")
 def create_token_command(email: str, name: str) -> None:
     """Create an API token for the organizer EMAIL and print it (it is shown only once)."""
-    from .services.organizers import OrganizerError, create_api_token
-
     try:
         _token, secret = create_api_token(email, name)
     except OrganizerError as error:
@@ -89,8 +86,6 @@ def create_token_command(email: str, name: str) -> None:
 @click.option("--title", default=None, help="The edition's title (default: the report's title in that language).")
 def publish_report_command(language: str, url: str, title: str | None) -> None:
     """Publish a report edition; every registrant who wants it gets the link."""
-    from .services.reports import ReportError, publish_report
-
     try:
         result = publish_report(language, url, title)
     except ReportError as error:
@@ -101,8 +96,6 @@ def publish_report_command(language: str, url: str, title: str | None) -> None:
 @reminders_cli.command("run")
 def run_reminders_command() -> None:
     """Queue every reminder and event-change notice that is due (safe to run any number of times)."""
-    from .services.reminders import run_due
-
     click.echo(f"{run_due()} mails queued.")
 
 
@@ -113,8 +106,6 @@ def run_reminders_command() -> None:
               help="File to write (default: SLUG.csv or SLUG.xlsx).")
 def export_attendees_command(slug: str, fmt: str, output: str | None) -> None:
     """Export the attendee list of the event SLUG."""
-    from .services.exports import ExportError, export_attendees_to_file
-
     path = Path(output or f"{slug}.{fmt}")
     try:
         count = export_attendees_to_file(slug, fmt, path, progress=click.progressbar)

@@ -1,13 +1,28 @@
-"""Which language a visitor reads: ``?lang=``, then the cookie, then the browser."""
+"""Which language a visitor reads (``?lang=``, then the cookie, then the browser), and the
+template helpers that write dates, zones and cities the reader's way.
+
+Everything here is app-wide and registered by :func:`init_app` from ``create_app``.
+"""
 
 from __future__ import annotations
 
+from babel.dates import format_date, format_time, get_timezone_location
 from flask import Flask, current_app, g, request
+from flask_babel import get_locale, refresh
+from flask_babel import lazy_gettext as _l
+
+from .models import Event
 
 LANGUAGE_COOKIE = "lang"
 #: Babel catalog domains, one per part of the service, each in ``translations/<lang>/LC_MESSAGES``.
 DOMAINS = ("messages", "public", "mail", "organizer")
 LANGUAGE_NAMES = {"en": "English", "zh": "中文", "de": "Deutsch"}
+
+#: City names as the visitor writes them; the model keeps the English name.
+CITY_NAMES = {
+    "Hamburg": _l("Hamburg"), "Berlin": _l("Berlin"), "Munich": _l("Munich"),
+    "Shanghai": _l("Shanghai"), "Beijing": _l("Beijing"),
+}
 
 
 def select_locale() -> str:
@@ -25,6 +40,16 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def choose_language_afresh() -> None:
+    """Pick the language per request.
+
+    Flask-Babel caches the locale on the app context, and a request reuses an app context that
+    is already pushed (tests, scripts), so without this one request's language leaks into the next.
+    """
+    g.pop("chosen_language", None)
+    refresh()
+
+
 def remember_language(response):
     """Keep a language picked with ``?lang=`` for the next visits."""
     chosen = g.get("chosen_language")
@@ -36,5 +61,31 @@ def remember_language(response):
     return response
 
 
+def language_context() -> dict:
+    """``current_language`` and the switcher's languages, for every template (base.html)."""
+    return {"current_language": str(get_locale() or "en"), "language_names": LANGUAGE_NAMES}
+
+
+def city_name(city: str) -> str:
+    return str(CITY_NAMES.get(city, city))
+
+
+def event_when(event: Event) -> str:
+    """Date and time of an event in its own zone, written the visitor's way."""
+    locale = str(get_locale() or "en")
+    start, end = event.local_start(), event.local_end()
+    day = format_date(start, "full", locale=locale)
+    times = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
+    if end.date() != start.date():
+        times = f"{times} ({format_date(end, 'medium', locale=locale)})"
+    zone = get_timezone_location(event.zone, locale=locale)
+    separator = " " if locale == "zh" else ", "
+    return f"{day}{separator}{times} · {zone}"
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(choose_language_afresh)
     app.after_request(remember_language)
+    app.context_processor(language_context)
+    app.add_template_filter(city_name, "city_name")
+    app.add_template_filter(event_when, "event_when")

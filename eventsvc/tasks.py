@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .services.mailing import send_from_outbox
+from .services.mailing import sweep_outbox as sweep
+from .services.mailing.outbox import SEND_MAIL_TASK
+from .services.reminders import run_due
 
-@shared_task(name="eventsvc.send_mail")
+
+@shared_task(name=SEND_MAIL_TASK)
 def send_mail(mail_id: int) -> None:
     """Send outbox mail ``mail_id`` and, while it is at it, a batch of other due mail."""
-    from .services.mailing import send_from_outbox
-
     send_from_outbox(mail_id)
 
 
 @shared_task(name="eventsvc.sweep_outbox")
 def sweep_outbox() -> None:
     """Re-enqueue mail that is overdue or stuck in sending (run by beat every minute)."""
-    from .services.mailing import sweep_outbox as sweep
-
     sweep()
 
 
 @shared_task(name="eventsvc.send_reminders")
 def send_reminders() -> None:
     """Queue reminders and event-change notices that are due (run by beat)."""
-    from .services.reminders import run_due
-
     run_due()

@@ -1,7 +1,6 @@
 """JSON API v1: public registration, and organizer endpoints behind API tokens."""
 
-from flask import Blueprint
+from . import organizer_api, registrations
+from .blueprint import bp
 
-bp = Blueprint("api", __name__)
-
-from . import organizer_api, registrations  # noqa: E402,F401 - registers the routes on bp
+__all__ = ["bp", "organizer_api", "registrations"]

@@ -12,13 +12,13 @@ import base64
 import binascii
 
 from flask import g, jsonify, request
-from sqlalchemy import select
 
-from ..extensions import db
 from ..models import Event, Organizer, Registration
 from ..models.registration import REGISTRATION_STATUSES
+from ..services.attendees import registrations_after
+from ..services.events import events_in_start_order, find_event
 from ..services.organizers import organizer_for_token
-from . import bp
+from .blueprint import bp
 from .openapi import openapi_document
 
 DEFAULT_LIMIT = 100
@@ -140,10 +140,8 @@ def list_events():
     refusal = _authenticate(required=False)
     if refusal is not None:
         return refusal
-    query = select(Event).order_by(Event.starts_at, Event.id)
-    if g.api_organizer is None:
-        query = query.where(Event.status == "published")
-    return jsonify(data=[event_json(event) for event in db.session.scalars(query)])
+    events = events_in_start_order(include_unpublished=g.api_organizer is not None)
+    return jsonify(data=[event_json(event) for event in events])
 
 
 @bp.get("/events/<slug>/registrations")
@@ -152,9 +150,7 @@ def list_registrations(slug: str):
     refusal = _authenticate(required=True)
     if refusal is not None:
         return refusal
-    if "\x00" in slug:  # PostgreSQL refuses NUL in any query; no slug holds one
-        return jsonify(error="not_found", message="No such event."), 404
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    event = find_event(slug)
     if event is None:
         return jsonify(error="not_found", message=f"No event has the slug {slug!r}."), 404
     try:
@@ -171,11 +167,8 @@ def list_registrations(slug: str):
         after = decode_cursor(request.args["cursor"])
         if after is None:
             return _bad_request("The cursor is not one this API gave out.", "cursor")
-    query = select(Registration).where(Registration.event_id == event.id, Registration.id > after)
-    if status:
-        query = query.where(Registration.status == status)
     # One row more than asked tells whether another page follows.
-    rows = list(db.session.scalars(query.order_by(Registration.id).limit(limit + 1)))
+    rows = registrations_after(event, after, status, limit + 1)
     page, more = rows[:limit], len(rows) > limit
     return jsonify(
         data=[registration_json(r, event) for r in page],

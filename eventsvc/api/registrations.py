@@ -25,11 +25,11 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import limiter
-from ..public.forms import RegistrationForm
-from ..public.routes import REGISTRATION_LIMIT
-from ..services import registrant
+from ..forms import REGISTRATION_LIMIT, RegistrationForm
+from ..models import EventStatus
+from ..services.events import find_event
 from ..services.registration import EventFull, RegistrationClosed, register
-from . import bp
+from .blueprint import bp
 
 #: Fields read from the body; anything else is ignored.
 FIELDS = ("email", "family_name", "given_name", "organization", "job_title", "language",
@@ -59,8 +59,8 @@ def _formdata(body: dict) -> tuple[MultiDict, dict]:
 @limiter.limit(REGISTRATION_LIMIT)
 def create_registration(slug: str):
     """Register one person for an event from a JSON body."""
-    event = registrant.find_event(slug)
-    if event is None or event.status == "draft":
+    event = find_event(slug)
+    if event is None or event.status == EventStatus.DRAFT:
         return jsonify(error="not_found", message=_("There is no such event.")), 404
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

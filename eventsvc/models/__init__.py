@@ -5,5 +5,9 @@ from .mail import OutboundMail
 from .organizer import ApiToken, Organizer
 from .registration import Registration
 from .report import Report, ReportDownload
+from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, RegistrationStatus
 
-__all__ = ["ApiToken", "Event", "Organizer", "OutboundMail", "Registration", "Report", "ReportDownload"]
+__all__ = [
+    "LIVE_STATUSES", "ApiToken", "Event", "EventStatus", "MailKind", "MailStatus", "Organizer",
+    "OutboundMail", "Registration", "RegistrationStatus", "Report", "ReportDownload",
+]

@@ -9,9 +9,10 @@ from sqlalchemy import CheckConstraint, Integer, String, Text, Boolean
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .statuses import EventStatus, one_of
 from .types import JSONType, UTCDateTime, utcnow
 
-EVENT_STATUSES = ("draft", "published", "cancelled")
+EVENT_STATUSES = tuple(EventStatus)
 
 #: Reminders go out this long before an event unless the organizer says otherwise (ISO 8601).
 DEFAULT_REMINDER_OFFSETS = ["P7D", "P1D"]
@@ -29,7 +30,7 @@ class Event(db.Model):
 
     __tablename__ = "events"
     __table_args__ = (
-        CheckConstraint("status IN ('draft', 'published', 'cancelled')", name="status"),
+        CheckConstraint(one_of("status", EventStatus), name="status"),
         CheckConstraint("country IN ('DE', 'CN')", name="country"),
         CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
@@ -63,7 +64,7 @@ class Event(db.Model):
     #: The language pair every mail of this event carries, e.g. ``["en", "zh"]``.
     languages: Mapped[list] = mapped_column(JSONType, default=lambda: ["en", "zh"])
     #: draft, published or cancelled.
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
     #: ISO 8601 durations before the start at which reminders go out.
     reminder_offsets: Mapped[list] = mapped_column(
         JSONType, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
@@ -106,4 +107,4 @@ class Event(db.Model):
         now = now or utcnow()
         closes = self.registration_closes_at or self.starts_at
         opens = self.registration_opens_at
-        return self.status == "published" and (opens is None or opens <= now) and now < closes
+        return self.status == EventStatus.PUBLISHED and (opens is None or opens <= now) and now < closes

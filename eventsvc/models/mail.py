@@ -8,20 +8,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .statuses import MailKind, MailStatus, one_of
 from .types import JSONType, UTCDateTime, utcnow
 
-MAIL_KINDS = (
-    "confirmation",
-    "already_registered",
-    "waitlisted",
-    "promoted",
-    "cancelled",
-    "reminder",
-    "report",
-    "event_changed",
-    "event_cancelled",
-)
-MAIL_STATUSES = ("queued", "sending", "sent", "failed")
+MAIL_KINDS = tuple(MailKind)
+MAIL_STATUSES = tuple(MailStatus)
 
 
 class OutboundMail(db.Model):
@@ -30,7 +21,7 @@ class OutboundMail(db.Model):
     __tablename__ = "outbound_mails"
     __table_args__ = (
         UniqueConstraint("registration_id", "dedupe_key", name="uq_outbound_mails_dedupe"),
-        CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed')", name="status"),
+        CheckConstraint(one_of("status", MailStatus), name="status"),
         Index("ix_outbound_mails_status_next_attempt", "status", "next_attempt_at"),
     )
 
@@ -45,7 +36,7 @@ class OutboundMail(db.Model):
     #: Values the mail needs beyond the registration, e.g. what changed about the event.
     payload: Mapped[dict | None] = mapped_column(JSONType)
     #: queued, sending, sent or failed.
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=MailStatus.QUEUED)
     #: How many times a worker has claimed it.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: Not to be sent before this time (retries wait here, not in the broker).

@@ -10,11 +10,10 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .statuses import LIVE_STATUSES, RegistrationStatus, one_of
 from .types import UTCDateTime, utcnow
 
-REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
-#: Statuses that hold a seat or a place in line; at most one such registration per address.
-LIVE_STATUSES = ("confirmed", "waitlisted")
+REGISTRATION_STATUSES = tuple(RegistrationStatus)
 
 
 def new_token() -> str:
@@ -31,7 +30,7 @@ class Registration(db.Model):
 
     __tablename__ = "registrations"
     __table_args__ = (
-        CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"),
+        CheckConstraint(one_of("status", RegistrationStatus), name="status"),
         CheckConstraint("language IN ('en', 'zh', 'de')", name="language"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint(
@@ -63,7 +62,7 @@ class Registration(db.Model):
     #: The language the registrant reads: pages and the first half of every mail.
     language: Mapped[str] = mapped_column(String(5), default="en")
     #: confirmed, waitlisted or cancelled.
-    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.CONFIRMED)
     #: When the person was let in at the door.
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the person accepted the privacy notice, and which version of it.

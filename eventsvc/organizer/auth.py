@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from ..extensions import db
 from ..models import Organizer
+from ..services.organizers import organizer_by_id
 
 
 def load_organizer(organizer_id: str) -> Organizer | None:
-    try:
-        return db.session.get(Organizer, int(organizer_id))
-    except ValueError:
-        return None
+    """Flask-Login's user loader: the organizer the session cookie names."""
+    return organizer_by_id(organizer_id)

@@ -8,15 +8,16 @@ from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField,
                      SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..services.event_admin import (LANGUAGE_PAIRS, EventAdminError, parse_reminder_offsets,
-                                    valid_zone)
+from ..services.durations import DurationError, parse_reminder_offsets
+from ..services.event_values import (LANGUAGE_PAIRS, MAX_CAPACITY, MAX_CITY, MAX_NOTES, MAX_SLUG,
+                                     MAX_ZONE, SLUG, TEXT_LIMITS, valid_zone)
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=TEXT_LIMITS["venue"])])
 
 
 class ActionForm(FlaskForm):
@@ -39,34 +40,34 @@ def _zone(form, field) -> None:
 def _offsets(form, field) -> None:
     try:
         parse_reminder_offsets(field.data or "")
-    except EventAdminError as error:
+    except DurationError as error:
         raise ValidationError(
             _l("Cannot read “%(part)s”; write e.g. “7 days, 1 day, 3 hours”.", part=str(error))
         ) from error
 
 
 class EventForm(FlaskForm):
-    slug = StringField(_l("Address name (slug)"), validators=[DataRequired(), Length(max=100)],
+    slug = StringField(_l("Address name (slug)"), validators=[DataRequired(), Length(max=MAX_SLUG)],
                        description=_l("Lower-case letters, digits and hyphens, e.g. berlin-2019."))
-    title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=300)])
-    title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=300)])
-    title_de = StringField(_l("Title (German)"), validators=[Optional(), Length(max=300)])
-    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=10000)])
-    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=10000)])
-    description_de = TextAreaField(_l("Description (German)"), validators=[Optional(), Length(max=10000)])
-    venue_en = TextAreaField(_l("Venue (English)"), validators=[Optional(), Length(max=1000)])
-    venue_zh = TextAreaField(_l("Venue (Chinese)"), validators=[Optional(), Length(max=1000)])
-    venue_de = TextAreaField(_l("Venue (German)"), validators=[Optional(), Length(max=1000)])
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    title_en = StringField(_l("Title (English)"), validators=[DataRequired(), Length(max=TEXT_LIMITS["title"])])
+    title_zh = StringField(_l("Title (Chinese)"), validators=[Optional(), Length(max=TEXT_LIMITS["title"])])
+    title_de = StringField(_l("Title (German)"), validators=[Optional(), Length(max=TEXT_LIMITS["title"])])
+    description_en = TextAreaField(_l("Description (English)"), validators=[Optional(), Length(max=TEXT_LIMITS["description"])])
+    description_zh = TextAreaField(_l("Description (Chinese)"), validators=[Optional(), Length(max=TEXT_LIMITS["description"])])
+    description_de = TextAreaField(_l("Description (German)"), validators=[Optional(), Length(max=TEXT_LIMITS["description"])])
+    venue_en = TextAreaField(_l("Venue (English)"), validators=[Optional(), Length(max=TEXT_LIMITS["venue"])])
+    venue_zh = TextAreaField(_l("Venue (Chinese)"), validators=[Optional(), Length(max=TEXT_LIMITS["venue"])])
+    venue_de = TextAreaField(_l("Venue (German)"), validators=[Optional(), Length(max=TEXT_LIMITS["venue"])])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=MAX_CITY)])
     country = SelectField(_l("Country"), choices=[SelectChoice("DE", _l("Germany")), SelectChoice("CN", _l("China"))])
-    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64), _zone],
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=MAX_ZONE), _zone],
                            default="Europe/Berlin")
     starts_at = DateTimeLocalField(_l("Starts (local time of the event)"), format=LOCAL_TIME_FORMAT,
                                    validators=[InputRequired()])
     ends_at = DateTimeLocalField(_l("Ends (local time of the event)"), format=LOCAL_TIME_FORMAT,
                                  validators=[InputRequired()])
     capacity = IntegerField(_l("Seats (empty: unlimited)"),
-                            validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+                            validators=[Optional(), NumberRange(min=0, max=MAX_CAPACITY)])
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
     reminder_offsets = StringField(_l("Reminders before the start"), default="7 days, 1 day",
                                    validators=[Optional(), Length(max=200), _offsets])
@@ -76,14 +77,12 @@ class EventForm(FlaskForm):
                                                format=LOCAL_TIME_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: at the start)"),
                                                 format=LOCAL_TIME_FORMAT, validators=[Optional()])
-    notes = TextAreaField(_l("Notes for organizers"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes for organizers"), validators=[Optional(), Length(max=MAX_NOTES)])
 
     def validate_ends_at(self, field) -> None:
         if self.starts_at.data and field.data and field.data < self.starts_at.data:
             raise ValidationError(_l("The end must not be before the start."))
 
     def validate_slug(self, field) -> None:
-        from ..services.event_admin import SLUG_PATTERN
-
-        if not SLUG_PATTERN.match(field.data or ""):
+        if not SLUG.match(field.data or ""):
             raise ValidationError(_l("Use lower-case letters, digits and single hyphens only."))

@@ -1,15 +1,17 @@
-"""Organizer routes: every page needs a logged-in organizer, except the login page itself.
+"""The organizer blueprint: every page needs a logged-in organizer, except the login page itself.
 
-The views live in one module per area; importing them here registers them on the blueprint.
+The views live in one module per area (``views_*.py``), each registering on :data:`bp`.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from babel.dates import format_datetime
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from . import bp
+bp = Blueprint("organizer", __name__)
 
 #: Endpoints an anonymous visitor may reach.
 PUBLIC_ENDPOINTS = {"organizer.login"}
@@ -45,8 +47,6 @@ def require_login():
 @bp.context_processor
 def organizer_helpers() -> dict:
     """Helpers for the organizer templates (only this blueprint's pages see them)."""
-    from flask_babel import get_locale
-
     locale = get_locale()
     return {"local_time": local_time, "lang": locale.language if locale else "en",
             "status_names": status_names()}
@@ -54,8 +54,6 @@ def organizer_helpers() -> dict:
 
 def status_names() -> dict[str, str]:
     """Words for the statuses of events, registrations and mails, in the reader's language."""
-    from flask_babel import gettext as _
-
     return {
         "draft": _("draft"), "published": _("published"), "cancelled": _("cancelled"),
         "confirmed": _("confirmed"), "waitlisted": _("waiting list"),
@@ -67,9 +65,6 @@ def local_time(value, zone, fmt: str = "medium") -> str:
     """A stored UTC time shown in ``zone`` (an event's zone), formatted for the reader."""
     if value is None:
         return ""
-    from babel.dates import format_datetime
-    from flask_babel import get_locale
-
     return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
 
 
@@ -78,6 +73,3 @@ def no_store(response):
     """Attendee data must not linger in shared caches or the browser's back button history."""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-from . import views_attendees, views_auth, views_events, views_mail  # noqa: E402,F401

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db
-from ..models import Registration
+from babel.dates import format_datetime
+from flask_babel import get_locale
+
+from ..models import Registration, RegistrationStatus
 from ..models.registration import REGISTRATION_STATUSES
 from ..services import attendees, checkin, exports, registration as registration_service
-from . import bp
+from .routes import bp
 from .forms import ActionForm, CheckinForm
 from .views_events import load_event
 
@@ -22,10 +24,7 @@ def _page_number() -> int:
 
 
 def load_registration(event, public_id: str) -> Registration:
-    registration = db.session.scalar(
-        db.select(Registration).where(Registration.public_id == public_id,
-                                      Registration.event_id == event.id)
-    )
+    registration = attendees.find_registration(event, public_id)
     if registration is None:
         abort(404)
     return registration
@@ -106,9 +105,6 @@ def export_xlsx(slug: str):
 
 def outcome_message(outcome: checkin.CheckinOutcome) -> str:
     """One clear sentence for the person at the door."""
-    from babel.dates import format_datetime
-    from flask_babel import get_locale
-
     registration = outcome.registration
     name = attendees.display_name(registration.family_name, registration.given_name) if registration else ""
     if outcome.outcome == "checked_in":

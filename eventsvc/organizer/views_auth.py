@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
 from ..services import organizers
-from . import bp
+from .routes import bp
 from .forms import ActionForm, LoginForm, TokenForm
 
 #: Failed logins allowed per address (generous: an office may sit behind one address) and per

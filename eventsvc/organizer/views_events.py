@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Event
+from ..models import Event, EventStatus
 from ..services import dashboard, event_admin
-from ..services.event_admin import EventAdminError, EventData
-from . import bp
+from ..services.durations import describe_duration
+from ..services.event_values import EventValueError, validate_event
+from ..services.events import events_for_organizers, find_event
+from .routes import bp
 from .forms import ActionForm, EventForm
 
 LANGS = ("en", "zh", "de")
 
 
 def load_event(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    event = find_event(slug)
     if event is None:
         abort(404)
     return event
@@ -38,7 +38,7 @@ def _form_for(event: Event) -> EventForm:
     form.ends_at.data = event.local_end().replace(tzinfo=None)
     form.capacity.data = event.capacity
     form.waitlist_enabled.data = event.waitlist_enabled
-    form.reminder_offsets.data = ", ".join(event_admin.describe_offset(o) for o in event.reminder_offsets or [])
+    form.reminder_offsets.data = ", ".join(describe_duration(o) for o in event.reminder_offsets or [])
     form.languages.data = ",".join(event.languages or [])
     zone = event.zone
     form.registration_opens_at.data = (event.registration_opens_at.astimezone(zone).replace(tzinfo=None)
@@ -49,36 +49,59 @@ def _form_for(event: Event) -> EventForm:
     return form
 
 
-def _data_from(form: EventForm) -> EventData:
-    return EventData(
-        slug=form.slug.data.strip(),
-        title={lang: (getattr(form, f"title_{lang}").data or "").strip() for lang in LANGS},
-        description={lang: (getattr(form, f"description_{lang}").data or "").strip() for lang in LANGS},
-        venue={lang: (getattr(form, f"venue_{lang}").data or "").strip() for lang in LANGS},
-        city=form.city.data.strip(),
-        country=form.country.data,
-        timezone=form.timezone.data.strip(),
-        starts_local=form.starts_at.data,
-        ends_local=form.ends_at.data,
-        capacity=form.capacity.data,
-        waitlist_enabled=form.waitlist_enabled.data,
-        reminder_offsets=event_admin.parse_reminder_offsets(form.reminder_offsets.data or ""),
-        languages=form.languages.data.split(","),
-        registration_opens_local=form.registration_opens_at.data,
-        registration_closes_local=form.registration_closes_at.data,
-        notes=(form.notes.data or "").strip() or None,
-    )
-
-
-def _show_error(form: EventForm, error: EventAdminError) -> None:
-    messages = {
-        "slug_taken": _("Another event already has this address name."),
-        "slug": _("Use lower-case letters, digits and single hyphens only."),
-        "timezone": _("Not a known time zone; use an IANA name such as Europe/Berlin."),
-        "ends_before_start": _("The end must not be before the start."),
+def _record_from(form: EventForm) -> dict:
+    """The form as an event record, the shape :func:`validate_event` takes from a file too."""
+    return {
+        "slug": form.slug.data.strip(),
+        "title": {lang: getattr(form, f"title_{lang}").data for lang in LANGS},
+        "description": {lang: getattr(form, f"description_{lang}").data for lang in LANGS},
+        "venue": {lang: getattr(form, f"venue_{lang}").data for lang in LANGS},
+        "city": form.city.data,
+        "country": form.country.data,
+        "timezone": form.timezone.data.strip(),
+        "starts_at": form.starts_at.data,
+        "ends_at": form.ends_at.data,
+        "capacity": form.capacity.data,
+        "waitlist": form.waitlist_enabled.data,
+        "reminder_offsets": form.reminder_offsets.data or "",
+        "languages": form.languages.data.split(","),
+        "registration_opens": form.registration_opens_at.data,
+        "registration_closes": form.registration_closes_at.data,
+        "notes": form.notes.data,
     }
-    field = getattr(form, error.field, form.slug)
-    field.errors = list(field.errors) + [messages.get(str(error), _("Please check this field."))]
+
+
+#: Fields of an event record and the form fields that show their errors.
+_FORM_FIELDS = {"waitlist": "waitlist_enabled", "registration_opens": "registration_opens_at",
+                "registration_closes": "registration_closes_at"}
+
+
+def _error_message(error: EventValueError) -> str:
+    """What went wrong, in the organizer's language."""
+    params = error.params
+    messages = {
+        "slug_taken": lambda: _("Another event already has this address name."),
+        "slug": lambda: _("Use lower-case letters, digits and single hyphens only."),
+        "timezone": lambda: _("Not a known time zone; use an IANA name such as Europe/Berlin."),
+        "ends_before_start": lambda: _("The end must not be before the start."),
+        "closes_before_opens": lambda: _("Registration must not close before it opens."),
+        "time_missing": lambda: _("%(time)s does not exist in %(zone)s: the clocks go forward at "
+                                  "that hour. Choose a time before or after the change.", **params),
+        "time_twice": lambda: _("%(time)s happens twice in %(zone)s: the clocks go back at that "
+                                "hour. Choose a time outside the hour of the change.", **params),
+        "too_long": lambda: _("Please use at most %(max)d characters.", **params),
+        "english_required": lambda: _("The English text is required."),
+        "reminder_offsets": lambda: _("Cannot read “%(part)s”; write e.g. “7 days, 1 day, 3 hours”.", **params),
+        "capacity": lambda: _("Please enter a whole number of seats (empty: unlimited)."),
+    }
+    return messages.get(error.code, lambda: _("Please check this field."))()
+
+
+def _show_error(form: EventForm, error: EventValueError) -> None:
+    name, _dot, language = error.field.partition(".")
+    name = f"{name}_{language}" if language else _FORM_FIELDS.get(name, name)
+    field = getattr(form, name, None) or form.slug
+    field.errors = list(field.errors) + [_error_message(error)]
 
 
 @bp.get("/")
@@ -88,7 +111,7 @@ def index():
 
 @bp.get("/events")
 def events():
-    return render_template("organizer/events.html", events=event_admin.events_for_organizers())
+    return render_template("organizer/events.html", events=events_for_organizers())
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -113,9 +136,8 @@ def _save_event_form(form: EventForm, event, save, saved_message: str):
     """Save a submitted event form with ``save``; show the form again with what went wrong."""
     if form.validate_on_submit():
         try:
-            saved = save(_data_from(form))
-        except EventAdminError as error:
-            db.session.rollback()
+            saved = save(validate_event(_record_from(form)))
+        except EventValueError as error:
             _show_error(form, error)
         else:
             flash(saved_message, "info")
@@ -147,7 +169,7 @@ def cancel_event(slug: str):
     """Cancelling asks first: it mails every registrant and cannot be undone."""
     event = load_event(slug)
     form = ActionForm()
-    if request.method == "POST" and form.validate_on_submit() and event.status != "cancelled":
+    if request.method == "POST" and form.validate_on_submit() and event.status != EventStatus.CANCELLED:
         mailed = event_admin.cancel_event(event.id)
         flash(_("The event is cancelled; %(count)d registrants will be told.", count=mailed), "info")
         return redirect(url_for("organizer.dashboard", slug=slug))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from ..services import mail_log
 from ..services.attendees import display_name
-from . import bp
+from .routes import bp
 from .forms import ActionForm
 
 

@@ -2,75 +2,29 @@
 
 from __future__ import annotations
 
-from babel.dates import format_date, format_time, get_timezone_location
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale, refresh
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ..extensions import csrf, limiter
+from ..forms import REGISTRATION_LIMIT, RegistrationForm
 from ..i18n import LANGUAGE_NAMES
-from ..models import Event
+from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
 from ..services import registrant
 from ..services.calendar import build_ics
-from ..services.events import listed_events
+from ..services.events import find_event, listed_events
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
                                      set_language, waitlist_position)
-from . import bp
-from .forms import ConfirmForm, LanguageForm, RegistrationForm
+from .forms import ConfirmForm, LanguageForm
 
-#: Generous: a whole office may register from behind one address.
-REGISTRATION_LIMIT = "60 per minute"
-
-
-@bp.before_app_request
-def choose_language_afresh() -> None:
-    """Pick the language per request.
-
-    Flask-Babel caches the locale on the app context, and a request reuses an app context that
-    is already pushed (tests, scripts), so without this one request's language leaks into the next.
-    """
-    g.pop("chosen_language", None)
-    refresh()
-
-
-@bp.app_context_processor
-def language_context() -> dict:
-    """``current_language`` and the switcher's languages, for every template (base.html)."""
-    return {"current_language": str(get_locale() or "en"), "language_names": LANGUAGE_NAMES}
-
-
-#: City names as the visitor writes them; the model keeps the English name.
-CITY_NAMES = {
-    "Hamburg": _l("Hamburg"), "Berlin": _l("Berlin"), "Munich": _l("Munich"),
-    "Shanghai": _l("Shanghai"), "Beijing": _l("Beijing"),
-}
-
-
-@bp.app_template_filter("city_name")
-def city_name(city: str) -> str:
-    return str(CITY_NAMES.get(city, city))
-
-
-@bp.app_template_filter("event_when")
-def event_when(event: Event) -> str:
-    """Date and time of an event in its own zone, written the visitor's way."""
-    locale = str(get_locale() or "en")
-    start, end = event.local_start(), event.local_end()
-    day = format_date(start, "full", locale=locale)
-    times = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
-    if end.date() != start.date():
-        times = f"{times} ({format_date(end, 'medium', locale=locale)})"
-    zone = get_timezone_location(event.zone, locale=locale)
-    separator = " " if locale == "zh" else ", "
-    return f"{day}{separator}{times} · {zone}"
+bp = Blueprint("public", __name__)
 
 
 def _visible_event(slug: str) -> Event:
     """A published or cancelled event; drafts and unknown slugs are a 404."""
-    event = registrant.find_event(slug)
-    if event is None or event.status == "draft":
+    event = find_event(slug)
+    if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     return event
 
@@ -155,10 +109,10 @@ def cancel_view(token: str):
     registration = _registration(token)
     form = ConfirmForm()
     with force_locale(_registrant_language(registration)):
-        if registration.status == "cancelled":
+        if registration.status == RegistrationStatus.CANCELLED:
             return redirect(url_for("public.manage", token=token))
         if form.validate_on_submit():
-            was_waiting = registration.status == "waitlisted"
+            was_waiting = registration.status == RegistrationStatus.WAITLISTED
             cancel(registration.id)
             flash(_("You have left the waiting list.") if was_waiting
                   else _("Your registration is cancelled. We have sent you a confirmation."))
@@ -194,7 +148,7 @@ def unsubscribe(token: str):
 def calendar(token: str):
     """The event as a calendar file, for a registrant who has a seat (same UID as in the mail)."""
     registration = _registration(token)
-    if registration.status != "confirmed" or registration.event.status != "published":
+    if registration.status != RegistrationStatus.CONFIRMED or registration.event.status != EventStatus.PUBLISHED:
         abort(404)
     ics = build_ics(registration.event, registration, registration.language, method="PUBLISH")
     return Response(ics, mimetype="text/calendar", headers={

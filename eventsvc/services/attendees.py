@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Event, OutboundMail, Registration
+from ..models import Event, MailKind, OutboundMail, Registration, RegistrationStatus
 from ..models.registration import REGISTRATION_STATUSES
 from ..models.types import utcnow
-from .outbox import queue_mail
+from .mailing.outbox import queue_mail
+from .transaction import locked
 
 PER_PAGE = 50
 #: Characters of the CJK scripts: a name written in them is shown family name first, no space.
@@ -70,6 +71,23 @@ def search_attendees(event: Event, query: str = "", status: str | None = None,
     return AttendeePage(registrations, total, page, pages)
 
 
+def find_registration(event: Event, public_id: str) -> Registration | None:
+    """The registration of ``event`` with this public id, or ``None``."""
+    if "\x00" in public_id:  # PostgreSQL refuses NUL in any query; no id holds one
+        return None
+    return db.session.scalar(
+        select(Registration).where(Registration.public_id == public_id, Registration.event_id == event.id)
+    )
+
+
+def registrations_after(event: Event, after_id: int, status: str | None, limit: int) -> list[Registration]:
+    """Up to ``limit`` registrations of ``event`` in registration order, after id ``after_id``."""
+    query = select(Registration).where(Registration.event_id == event.id, Registration.id > after_id)
+    if status:
+        query = query.where(Registration.status == status)
+    return list(db.session.scalars(query.order_by(Registration.id).limit(limit)))
+
+
 def mails_of(registration: Registration) -> list[OutboundMail]:
     """Every mail decided for the registrant, oldest first."""
     return list(db.session.scalars(
@@ -83,10 +101,9 @@ def resend_confirmation(registration_id: int, now: datetime | None = None) -> Ou
     Returns ``None`` for a cancelled registration, which has nothing to confirm.
     """
     now = now or utcnow()
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or not registration.is_live:
-        return None
-    kind = "confirmation" if registration.status == "confirmed" else "waitlisted"
-    mail = queue_mail(registration, kind, f"{kind}:resend:{now:%Y%m%dT%H%M%S.%f}")
-    db.session.commit()
-    return mail
+    with locked(Registration, registration_id) as registration:
+        if not registration.is_live:
+            return None
+        kind = (MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
+                else MailKind.WAITLISTED)
+        return queue_mail(registration, kind, f"{kind}:resend:{now:%Y%m%dT%H%M%S.%f}")

@@ -8,6 +8,7 @@ without a VTIMEZONE block.
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -26,8 +27,6 @@ def event_uid(event: Event) -> str:
 def build_ics(event: Event, registration: Registration, language: str,
               method: str = "REQUEST") -> bytes:
     """The ICS file for ``registration``: ``method`` is REQUEST (add or update) or CANCEL."""
-    from email.utils import parseaddr
-
     base_url = current_app.config["BASE_URL"]
     sender_name, sender_address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
 

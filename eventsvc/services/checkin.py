@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Event, Registration
+from ..models import Event, Registration, RegistrationStatus
 from ..models.types import utcnow
+from .transaction import transaction
 
 #: What a check-in attempt can come to; the page shows one clear sentence for each.
 OUTCOMES = ("checked_in", "already_checked_in", "cancelled", "waitlisted", "not_for_this_event", "unknown")
@@ -58,19 +59,18 @@ def check_in_registration(registration_id: int, now: datetime | None = None) -> 
     """Check in one registration (from the attendee page or a scanned code)."""
     now = now or utcnow()
     # One conditional UPDATE: of two doors scanning the same code at once, exactly one wins.
-    result = db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration_id, Registration.status == "confirmed",
-               Registration.checked_in_at.is_(None))
-        .values(checked_in_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    registration = db.session.get(Registration, registration_id)
-    db.session.refresh(registration)
+    with transaction():
+        result = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration_id, Registration.status == RegistrationStatus.CONFIRMED,
+                   Registration.checked_in_at.is_(None))
+            .values(checked_in_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
     if result.rowcount == 1:
         return CheckinOutcome("checked_in", registration, registration.checked_in_at)
-    if registration.status == "cancelled":
+    if registration.status == RegistrationStatus.CANCELLED:
         return CheckinOutcome("cancelled", registration)
     if registration.checked_in_at is not None:
         return CheckinOutcome("already_checked_in", registration, registration.checked_in_at)

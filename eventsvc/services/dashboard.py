@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Event, Registration, Report, ReportDownload
+from ..models import Event, Registration, RegistrationStatus, Report, ReportDownload
 
 
 @dataclass
@@ -30,9 +30,9 @@ def event_counts(event: Event) -> EventCounts:
     """Confirmed, waitlisted, cancelled and checked-in registrations, in one query."""
     row = db.session.execute(
         select(
-            func.count().filter(Registration.status == "confirmed"),
-            func.count().filter(Registration.status == "waitlisted"),
-            func.count().filter(Registration.status == "cancelled"),
+            func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
+            func.count().filter(Registration.status == RegistrationStatus.WAITLISTED),
+            func.count().filter(Registration.status == RegistrationStatus.CANCELLED),
             func.count().filter(Registration.checked_in_at.is_not(None)),
         ).where(Registration.event_id == event.id)
     ).one()

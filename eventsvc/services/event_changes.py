@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Event, Registration
-from ..models.registration import LIVE_STATUSES
+from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration
 from ..models.types import utcnow
 from .mailing.bulk import queue_for_each
+from .transaction import end_read, locked
 
 #: The fields whose change every live registrant is told about.
 ANNOUNCED_FIELDS = ("starts_at", "ends_at", "timezone", "venue")
@@ -78,46 +78,34 @@ def cancel_event(event_id: int, now: datetime | None = None) -> int:
     A pending "changed" notice is dropped, and no reminder goes out afterwards (reminders are
     only queued, and only sent, for published events). Cancelling twice mails nobody twice.
     """
-    from .registration import lock_event
-
-    db.session.rollback()
-    event = lock_event(event_id)
-    if event.status == "cancelled":
-        db.session.rollback()
-        return 0
-    event.status = "cancelled"
-    event.ics_sequence = (event.ics_sequence or 0) + 1
-    event.change_notice_due_at = None
-    event.change_notice_before = None
-    event.updated_at = now or utcnow()
-    queued = queue_for_each(_live_registration_ids(event.id), "event_cancelled", "event_cancelled",
-                            commit=False)
-    db.session.commit()
-    return queued
+    with locked(Event, event_id) as event:
+        if event.status == EventStatus.CANCELLED:
+            return 0
+        event.status = EventStatus.CANCELLED
+        event.ics_sequence = (event.ics_sequence or 0) + 1
+        event.change_notice_due_at = None
+        event.change_notice_before = None
+        event.updated_at = now or utcnow()
+        return queue_for_each(_live_registration_ids(event.id), MailKind.EVENT_CANCELLED, "event_cancelled")
 
 
 def send_due_change_notices(now: datetime | None = None) -> int:
     """Queue the "event changed" mails whose quiet period has passed; returns how many."""
-    from .registration import lock_event
-
     now = now or utcnow()
-    db.session.rollback()
     due = list(db.session.scalars(
         select(Event.id).where(Event.change_notice_due_at.is_not(None), Event.change_notice_due_at <= now)
     ))
-    db.session.rollback()
+    end_read()
     queued = 0
     for event_id in due:
-        event = lock_event(event_id)
-        if event.change_notice_due_at is None or event.change_notice_due_at > now:
-            db.session.rollback()  # another run took it
-            continue
-        before = event.change_notice_before or {}
-        event.change_notice_due_at = None
-        event.change_notice_before = None
-        if event.status == "published" and _differs(event, before):
-            payload = {"before": before, "sequence": event.ics_sequence}
-            queued += queue_for_each(_live_registration_ids(event.id), "event_changed",
-                                     f"event_changed:{event.ics_sequence}", payload, commit=False)
-        db.session.commit()
+        with locked(Event, event_id) as event:
+            if event.change_notice_due_at is None or event.change_notice_due_at > now:
+                continue  # another run took it
+            before = event.change_notice_before or {}
+            event.change_notice_due_at = None
+            event.change_notice_before = None
+            if event.status == EventStatus.PUBLISHED and _differs(event, before):
+                payload = {"before": before, "sequence": event.ics_sequence}
+                queued += queue_for_each(_live_registration_ids(event.id), MailKind.EVENT_CHANGED,
+                                         f"event_changed:{event.ics_sequence}", payload)
     return queued

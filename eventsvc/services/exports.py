@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Event, Registration
+from .transaction import end_read
 
-#: The columns of both formats, in this order (DESIGN.md, "Export columns").
+#: The columns of both formats, in this order (docs/architecture.md, "Public surface").
 EXPORT_COLUMNS = (
     "registration_id", "status", "family_name", "given_name", "email", "organization",
     "job_title", "language", "registered_at", "checked_in_at", "cancelled_at",
@@ -94,12 +95,12 @@ def _db_batches(event_id: int) -> Iterator[list]:
                 yield partition
         finally:
             result.close()
-            db.session.rollback()
+            end_read()
         return
     last_id = 0
     while True:
         batch = db.session.execute(query.where(Registration.id > last_id).limit(BATCH_SIZE)).all()
-        db.session.rollback()  # let writers in between batches
+        end_read()  # let writers in between batches (SQLite)
         if not batch:
             return
         yield batch
@@ -190,7 +191,7 @@ def _postgres_csv_rows(event: Event, on_rows: Callable[[int], None] | None) -> I
                     on_rows(chunk.count(b"\n"))
                 yield chunk
     finally:
-        db.session.rollback()
+        end_read()  # also ends the transaction-local time zone
 
 
 def _xlsx_text(value: str) -> str | None:

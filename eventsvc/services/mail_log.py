@@ -8,15 +8,16 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Event, OutboundMail, Registration
+from ..models import Event, MailStatus, OutboundMail, Registration
 from ..models.types import utcnow
-from .outbox import enqueue_send
+from .mailing.outbox import enqueue_send
+from .transaction import transaction
 
 #: Filters of the mail log and the statuses each shows (pending: waiting or in the worker's hands).
 MAIL_FILTERS = {
-    "failed": ("failed",),
-    "pending": ("queued", "sending"),
-    "sent": ("sent",),
+    "failed": (MailStatus.FAILED,),
+    "pending": (MailStatus.QUEUED, MailStatus.SENDING),
+    "sent": (MailStatus.SENT,),
 }
 PER_PAGE = 100
 
@@ -69,13 +70,14 @@ def retry_mail(mail_id: int, now: datetime | None = None) -> bool:
     was failed (anything else is left alone).
     """
     # A conditional UPDATE: two organizers pressing "retry" at once queue the mail once.
-    result = db.session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id, OutboundMail.status == "failed")
-        .values(status="queued", attempts=0, next_attempt_at=now or utcnow(), lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with transaction():
+        result = db.session.execute(
+            update(OutboundMail)
+            .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.FAILED)
+            .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=now or utcnow(),
+                    lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
     if result.rowcount != 1:
         return False
     enqueue_send([mail_id])

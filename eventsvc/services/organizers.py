@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import ApiToken, Organizer
 from ..models.organizer import hash_api_token
 from ..models.types import utcnow
+from .transaction import transaction
 
 #: Shortest password an organizer may choose; organizer accounts see every attendee's data.
 MIN_PASSWORD_LENGTH = 10
@@ -34,6 +35,13 @@ def find_organizer(email: str) -> Organizer | None:
     return db.session.scalar(select(Organizer).where(Organizer.email == normalize_email(email)))
 
 
+def organizer_by_id(organizer_id: str) -> Organizer | None:
+    """The organizer a login session names (Flask-Login's user loader), or ``None``."""
+    if not organizer_id.isdigit() or len(organizer_id) > 18:
+        return None
+    return db.session.get(Organizer, int(organizer_id))
+
+
 def create_organizer(email: str, password: str, name: str = "") -> Organizer:
     """Create an organizer account; the password is stored as a scrypt hash (werkzeug's default)."""
     email = normalize_email(email)
@@ -44,8 +52,8 @@ def create_organizer(email: str, password: str, name: str = "") -> Organizer:
     if find_organizer(email) is not None:
         raise OrganizerError(f"An organizer with the address {email} exists already.")
     organizer = Organizer(email=email, password_hash=generate_password_hash(password), name=name.strip())
-    db.session.add(organizer)
-    db.session.commit()
+    with transaction():
+        db.session.add(organizer)
     return organizer
 
 
@@ -57,8 +65,8 @@ def authenticate(email: str, password: str) -> Organizer | None:
         return None
     if not check_password_hash(organizer.password_hash, password or ""):
         return None
-    organizer.last_login_at = utcnow()
-    db.session.commit()
+    with transaction():
+        organizer.last_login_at = utcnow()
     return organizer
 
 
@@ -74,8 +82,8 @@ def create_api_token(email: str, name: str) -> tuple[ApiToken, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(organizer=organizer, name=name, token_hash=hash_api_token(secret),
                      prefix=secret[:12])
-    db.session.add(token)
-    db.session.commit()
+    with transaction():
+        db.session.add(token)
     return token, secret
 
 
@@ -88,8 +96,8 @@ def organizer_for_token(secret: str | None) -> Organizer | None:
     )
     if token is None:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    with transaction():
+        token.last_used_at = utcnow()
     return token.organizer
 
 
@@ -98,8 +106,8 @@ def revoke_api_token(organizer: Organizer, token_id: int) -> bool:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.organizer_id != organizer.id or token.revoked_at is not None:
         return False
-    token.revoked_at = utcnow()
-    db.session.commit()
+    with transaction():
+        token.revoked_at = utcnow()
     return True
 
 

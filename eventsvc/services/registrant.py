@@ -7,20 +7,15 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Event, Registration, Report, ReportDownload
+from ..models import Registration, Report, ReportDownload
 from ..models.types import utcnow
+from .events import find_event
+from .transaction import locked, transaction
 
 
 def _plausible(key: str | None, longest: int) -> bool:
     """Whether a key from a URL could match at all (PostgreSQL refuses NUL in a query parameter)."""
     return bool(key) and len(key) <= longest and "\x00" not in key
-
-
-def find_event(slug: str) -> Event | None:
-    """The event with this slug, of any status, or ``None``."""
-    if not _plausible(slug, 100):
-        return None
-    return db.session.scalar(select(Event).where(Event.slug == slug))
 
 
 def find_by_token(token: str) -> Registration | None:
@@ -35,12 +30,11 @@ def unsubscribe(registration_id: int, now: datetime | None = None) -> Registrati
 
     Safe to call twice: the first time is kept.
     """
-    registration = db.session.get(Registration, registration_id)
     now = now or utcnow()
-    if registration.unsubscribed_at is None:
-        registration.unsubscribed_at = now
-    registration.marketing_consent_at = None
-    db.session.commit()
+    with locked(Registration, registration_id) as registration:
+        if registration.unsubscribed_at is None:
+            registration.unsubscribed_at = now
+        registration.marketing_consent_at = None
     return registration
 
 
@@ -55,11 +49,11 @@ def record_report_download(language: str, event_slug: str | None,
     """Count one click on a report link; returns the edition, or ``None`` when there is none."""
     if not _plausible(language, 5):
         return None
-    report = db.session.scalar(select(Report).where(Report.language == language))
-    if report is None:
-        return None
-    event = find_event(event_slug) if event_slug else None
-    event_id = event.id if event else None
-    db.session.add(ReportDownload(report=report, event_id=event_id, downloaded_at=now or utcnow()))
-    db.session.commit()
+    with transaction():
+        report = db.session.scalar(select(Report).where(Report.language == language))
+        if report is None:
+            return None
+        event = find_event(event_slug) if event_slug else None
+        event_id = event.id if event else None
+        db.session.add(ReportDownload(report=report, event_id=event_id, downloaded_at=now or utcnow()))
     return report

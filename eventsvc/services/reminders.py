@@ -15,41 +15,29 @@ seat. Cancelled events get none. Safe to run any number of times.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Event, Registration
+from ..models import Event, EventStatus, MailKind, Registration, RegistrationStatus
 from ..models.types import utcnow
+from .durations import DurationError, parse_duration
 from .event_changes import send_due_change_notices
 from .mailing.bulk import queue_for_each
-
-_DURATION = re.compile(
-    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?)?$"
-)
+from .transaction import end_read
 #: The longest offset looked at, so the query only reads events that start soon enough.
 LONGEST_OFFSET = timedelta(days=60)
-
-
-def parse_offset(value: str) -> timedelta | None:
-    """``P7D`` -> 7 days; ``None`` for anything that is not a simple positive ISO duration."""
-    match = _DURATION.match(value or "")
-    if not match or value in ("P", "PT"):
-        return None
-    parts = {name: int(number) for name, number in match.groupdict().items() if number}
-    offset = timedelta(**parts)
-    return offset if offset > timedelta(0) else None
 
 
 def due_offsets(event: Event, now: datetime) -> list[tuple[str, datetime]]:
     """The event's reminders whose moment has come and that still make sense: (key, moment)."""
     due = []
     for value in event.reminder_offsets or []:
-        offset = parse_offset(value)
-        if offset is None:
-            continue
+        try:
+            offset = parse_duration(value)
+        except DurationError:
+            continue  # stored before the offsets were checked; nothing sensible to send
         moment = event.starts_at - offset
         if moment <= now and event.starts_at - now > offset / 2:
             due.append((value, moment))
@@ -60,10 +48,9 @@ def run_due(now: datetime | None = None) -> int:
     """Queue every reminder and event-change notice that is due; returns how many mails."""
     now = now or utcnow()
     queued = send_due_change_notices(now)
-    db.session.rollback()
     events = list(db.session.scalars(
         select(Event).where(
-            Event.status == "published", Event.starts_at > now, Event.starts_at <= now + LONGEST_OFFSET
+            Event.status == EventStatus.PUBLISHED, Event.starts_at > now, Event.starts_at <= now + LONGEST_OFFSET
         )
     ))
     for event in events:
@@ -71,11 +58,11 @@ def run_due(now: datetime | None = None) -> int:
             recipients = db.session.scalars(
                 select(Registration.id).where(
                     Registration.event_id == event.id,
-                    Registration.status == "confirmed",
+                    Registration.status == RegistrationStatus.CONFIRMED,
                     Registration.unsubscribed_at.is_(None),
                     Registration.created_at <= moment,
                 ).order_by(Registration.id)
             ).all()
-            queued += queue_for_each(recipients, "reminder", f"reminder:{key}")
-    db.session.rollback()
+            queued += queue_for_each(recipients, MailKind.REMINDER, f"reminder:{key}")
+    end_read()
     return queued

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 
 from ..config import LANGUAGES
 from ..extensions import db
-from ..models import OutboundMail, Registration, Report
-from ..models.registration import LIVE_STATUSES
+from ..models import LIVE_STATUSES, MailKind, OutboundMail, Registration, Report
 from ..models.types import utcnow
 from .mailing.bulk import queue_for_each
+from .transaction import transaction
 
 #: The report's title in each language, when the organizer gives none.
 DEFAULT_TITLES = {
@@ -58,14 +58,13 @@ def publish_report(language: str, url: str, title: str | None = None,
     if not title or len(title) > 300:
         raise ReportError("The title must have between 1 and 300 characters.")
 
-    db.session.rollback()
-    report = db.session.scalar(select(Report).where(Report.language == language))
-    if report is None:
-        report = Report(language=language, title=title, url=url, published_at=now or utcnow())
-        db.session.add(report)
-    else:
-        report.title, report.url = title, url
-    db.session.commit()
+    with transaction():
+        report = db.session.scalar(select(Report).where(Report.language == language))
+        if report is None:
+            report = Report(language=language, title=title, url=url, published_at=now or utcnow())
+            db.session.add(report)
+        else:
+            report.title, report.url = title, url
 
     dedupe_key = f"report:{language}"
     already_mailed = (
@@ -80,7 +79,7 @@ def publish_report(language: str, url: str, title: str | None = None,
         .group_by(Registration.email)
     )
     recipients = db.session.scalars(latest_per_address).all()
-    queued = queue_for_each(sorted(recipients), "report", dedupe_key, {"language": language})
+    queued = queue_for_each(sorted(recipients), MailKind.REPORT, dedupe_key, {"language": language})
     db.session.refresh(report)
     return PublishResult(report=report, mails_queued=queued)
 
@@ -92,10 +91,8 @@ def seed_edition() -> bool:
     announcement.
     """
     language = SEED_EDITION["language"]
-    db.session.rollback()
-    if db.session.scalar(select(Report.id).where(Report.language == language)) is not None:
-        db.session.rollback()
-        return False
-    db.session.add(Report(language=language, title=DEFAULT_TITLES[language], url=SEED_EDITION["url"]))
-    db.session.commit()
+    with transaction():
+        if db.session.scalar(select(Report.id).where(Report.language == language)) is not None:
+            return False
+        db.session.add(Report(language=language, title=DEFAULT_TITLES[language], url=SEED_EDITION["url"]))
     return True

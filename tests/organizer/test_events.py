@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from eventsvc.extensions import db
 from eventsvc.models import Event, OutboundMail, Registration
-from eventsvc.services.event_admin import parse_reminder_offsets
+from eventsvc.services.durations import parse_reminder_offsets
 from tests.factories import make_event, make_registration
 
 

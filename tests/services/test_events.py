@@ -77,7 +77,7 @@ def test_seed_file_loads_the_launch_and_future_events(app):
     ({"languages": ["en", "en"]}, "languages"),
     ({"languages": ["en", "fr"]}, "languages"),
     ({"waitlist": "yes"}, "waitlist"),
-    ({"reminder_offsets": ["7 days"]}, "reminder_offsets"),
+    ({"reminder_offsets": ["seven days"]}, "reminder_offsets"),
     ({"registration_opens": "2027-03-01T00:00:00", "registration_closes": "2027-02-01T00:00:00"},
      "registration_closes"),
     ({"colour": "red"}, "colour"),

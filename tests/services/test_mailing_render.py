@@ -102,7 +102,7 @@ def test_the_confirmation_carries_the_qr_code_inline_and_no_remote_images(app):
 
 
 def test_reminders_can_be_unsubscribed_with_one_click_and_confirmations_cannot(app):
-    from eventsvc.services.outbox import queue_mail
+    from eventsvc.services.mailing.outbox import queue_mail
 
     registration = make_registration(make_event())
     queue_mail(registration, "reminder", "reminder:P1D")
@@ -115,7 +115,7 @@ def test_reminders_can_be_unsubscribed_with_one_click_and_confirmations_cannot(a
 
 
 def test_every_kind_renders_in_every_language(app):
-    from eventsvc.services.outbox import queue_mail
+    from eventsvc.services.mailing.outbox import queue_mail
 
     event = make_event()
     kinds = ["already_registered", "waitlisted", "promoted", "cancelled", "reminder", "report",

@@ -12,7 +12,7 @@ from eventsvc.models import OutboundMail, Registration
 from eventsvc.models.types import utcnow
 from eventsvc.services.mailing import send_from_outbox
 from eventsvc.services.registration import cancel
-from eventsvc.services.reminders import parse_offset, run_due
+from eventsvc.services.reminders import run_due
 from tests.factories import make_event, make_registration
 from tests.fixtures.mail import text_body
 
@@ -84,11 +84,3 @@ def test_a_draft_or_cancelled_event_gets_no_reminder(app):
         event.status = status
         db.session.commit()
     assert run_due(start - timedelta(hours=12)) == 0
-
-
-def test_offsets_are_iso_durations():
-    assert parse_offset("P7D") == timedelta(days=7)
-    assert parse_offset("PT3H") == timedelta(hours=3)
-    assert parse_offset("P1DT12H") == timedelta(days=1, hours=12)
-    assert parse_offset("P2W") == timedelta(weeks=2)
-    assert parse_offset("7 days") is None and parse_offset("P") is None and parse_offset("P0D") is None

@@ -1,7 +1,8 @@
 """Sending the outbox: claim a batch, render it, send it over one SMTP connection, record the fate.
 
 ``send_from_outbox(mail_id)`` is what the ``eventsvc.send_mail`` task runs; ``sweep_outbox()`` is
-what beat runs every minute. See DESIGN.md, "The mail pipeline".
+what beat runs every minute. See docs/architecture.md, "The mail pipeline". Queueing mail and
+hinting the worker live in :mod:`.outbox`.
 
 Decisions worth knowing:
 
@@ -25,14 +26,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import OutboundMail
+from ...models import EventStatus, MailKind, OutboundMail, Registration, RegistrationStatus
 from ...models.types import utcnow
-from ..outbox import enqueue_send
+from ..transaction import end_read
 from .message import build_message
 from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
-from .render import render_mail
+from .outbox import enqueue_send, hint_worker
+from .render import published_reports, render_mail
 from .retry import MAX_DELAY_SECONDS, retry_delay
 from .smtp import SendFailure, classify_failure, open_connection
 
@@ -46,8 +50,8 @@ COUNTDOWN_LIMIT_SECONDS = 600
 SWEEP_GRACE = timedelta(seconds=30)
 
 #: Kinds that are moot once the registration is cancelled (the cancellation mail itself is not).
-_MOOT_AFTER_CANCEL = {"confirmation", "already_registered", "waitlisted", "promoted", "reminder",
-                      "event_changed"}
+_MOOT_AFTER_CANCEL = {MailKind.CONFIRMATION, MailKind.ALREADY_REGISTERED, MailKind.WAITLISTED,
+                      MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED}
 
 
 @dataclass
@@ -67,17 +71,17 @@ def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
     """Why ``mail`` should not go out any more, or ``None`` when it should."""
     registration = mail.registration
     event = registration.event
-    if registration.status == "cancelled" and mail.kind in _MOOT_AFTER_CANCEL:
+    if registration.status == RegistrationStatus.CANCELLED and mail.kind in _MOOT_AFTER_CANCEL:
         return "the registration was cancelled"
-    if mail.kind == "waitlisted" and registration.status == "confirmed":
+    if mail.kind == MailKind.WAITLISTED and registration.status == RegistrationStatus.CONFIRMED:
         # Promoted before this went out: "no seat yet" would contradict the promoted mail.
         return "the registrant has a seat by now"
-    if mail.kind == "reminder":
-        if event.status != "published":
+    if mail.kind == MailKind.REMINDER:
+        if event.status != EventStatus.PUBLISHED:
             return f"the event is {event.status}"
         if event.starts_at <= now:
             return "the event has started"
-    if mail.kind in {"reminder", "report"} and registration.unsubscribed_at is not None:
+    if mail.kind in {MailKind.REMINDER, MailKind.REPORT} and registration.unsubscribed_at is not None:
         return "the registrant unsubscribed"
     return None
 
@@ -105,16 +109,16 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
                 ready.append((mail.id, mail.attempts, build_message(render_mail(mail, reports), mail.message_id)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
-            db.session.rollback()
+            end_read()
             mark_failed(mail.id, f"could not render: {error!r}")
             outcome.failed.append(mail.id)
             continue
         if release_each:
-            db.session.rollback()
+            end_read()
         if reason is not None:
             mark_failed(mail.id, f"skipped: {reason}")
             outcome.failed.append(mail.id)
-    db.session.rollback()
+    end_read()
     if ready:
         _send_batch(ready, outcome)
     return outcome
@@ -123,12 +127,6 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
 def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
     """The claimed mails with their registrations and events, and the report editions (four
     queries for the whole batch instead of several per mail)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
-    from ...models import Registration
-    from .render import published_reports
-
     mails = list(db.session.scalars(
         select(OutboundMail).where(OutboundMail.id.in_(ids)).order_by(OutboundMail.id)
         .options(selectinload(OutboundMail.registration).selectinload(Registration.event))
@@ -191,18 +189,9 @@ def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome:
             hints.setdefault(attempts, (mail_id, delay))
     for mail_id, delay in hints.values():
         if delay < COUNTDOWN_LIMIT_SECONDS:
-            _hint_later(mail_id, delay)
+            hint_worker(mail_id, countdown=delay)
     if mails:
         log.warning("%d mail(s) not sent: %s", len(mails), failure.reason)
-
-
-def _hint_later(mail_id: int, delay: float) -> None:
-    from ...tasks import send_mail
-
-    try:
-        send_mail.apply_async(args=[mail_id], countdown=delay)
-    except Exception:  # noqa: BLE001 - broker down: the sweeper brings the mail back
-        log.warning("broker unreachable; retry of mail %s waits for the sweeper", mail_id)
 
 
 def sweep_outbox(now: datetime | None = None) -> int:

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import OutboundMail
+from ...models import MailStatus, OutboundMail
 from ...models.types import utcnow
+from ..transaction import end_read, transaction
 from .message import new_message_id
 
 #: A hint may arrive a little before the retry time it was scheduled for (timer granularity).
@@ -29,65 +30,60 @@ def claim_batch(mail_id: int | None, batch_size: int, lease_seconds: int,
     its Message-ID from here on, so a retry sends the same one.
     """
     now = now or utcnow()
-    db.session.rollback()
     claimed: list[OutboundMail] = []
-    if mail_id is not None:
-        claimed += db.session.scalars(
-            select(OutboundMail)
-            .where(OutboundMail.id == mail_id, OutboundMail.status == "queued",
-                   OutboundMail.next_attempt_at <= now + EARLY_TOLERANCE)
-            .with_for_update(skip_locked=True)
-        ).all()
-    room = batch_size - len(claimed)
-    if room > 0:
-        claimed += db.session.scalars(
-            select(OutboundMail)
-            .where(OutboundMail.status == "queued", OutboundMail.next_attempt_at <= now,
-                   OutboundMail.id != (mail_id or 0))
-            .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
-            .limit(room)
-            .with_for_update(skip_locked=True)
-        ).all()
-    lease_until = now + timedelta(seconds=lease_seconds)
-    for mail in claimed:
-        mail.status = "sending"
-        mail.attempts = (mail.attempts or 0) + 1
-        mail.lease_expires_at = lease_until
-        if not mail.message_id:
-            mail.message_id = new_message_id(mail.id)
-    db.session.commit()
+    with transaction():
+        if mail_id is not None:
+            claimed += db.session.scalars(
+                select(OutboundMail)
+                .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.QUEUED,
+                       OutboundMail.next_attempt_at <= now + EARLY_TOLERANCE)
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            ).all()
+        room = batch_size - len(claimed)
+        if room > 0:
+            claimed += db.session.scalars(
+                select(OutboundMail)
+                .where(OutboundMail.status == MailStatus.QUEUED, OutboundMail.next_attempt_at <= now,
+                       OutboundMail.id != (mail_id or 0))
+                .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
+                .limit(room)
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            ).all()
+        lease_until = now + timedelta(seconds=lease_seconds)
+        for mail in claimed:
+            mail.status = MailStatus.SENDING
+            mail.attempts = (mail.attempts or 0) + 1
+            mail.lease_expires_at = lease_until
+            if not mail.message_id:
+                mail.message_id = new_message_id(mail.id)
     return claimed
 
 
+def _record(mail_id: int, **values) -> None:
+    """Move a mail this worker holds (``sending``) on, committed at once, mail by mail."""
+    with transaction():
+        db.session.execute(
+            update(OutboundMail)
+            .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.SENDING)
+            .values(lease_expires_at=None, **values)
+        )
+
+
 def mark_sent(mail_id: int, now: datetime | None = None) -> None:
-    """Record that the SMTP server accepted the mail; committed at once, mail by mail."""
-    db.session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id, OutboundMail.status == "sending")
-        .values(status="sent", sent_at=now or utcnow(), lease_expires_at=None, last_error=None)
-    )
-    db.session.commit()
+    """Record that the SMTP server accepted the mail."""
+    _record(mail_id, status=MailStatus.SENT, sent_at=now or utcnow(), last_error=None)
 
 
 def mark_failed(mail_id: int, reason: str) -> None:
     """Give up on the mail; the reason is what organizers see in the mail log."""
-    db.session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id, OutboundMail.status == "sending")
-        .values(status="failed", lease_expires_at=None, last_error=reason[:2000])
-    )
-    db.session.commit()
+    _record(mail_id, status=MailStatus.FAILED, last_error=reason[:2000])
 
 
 def mark_for_retry(mail_id: int, reason: str, next_attempt_at: datetime) -> None:
     """Put the mail back in the queue until ``next_attempt_at``."""
-    db.session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id, OutboundMail.status == "sending")
-        .values(status="queued", next_attempt_at=next_attempt_at, lease_expires_at=None,
-                last_error=reason[:2000])
-    )
-    db.session.commit()
+    _record(mail_id, status=MailStatus.QUEUED, next_attempt_at=next_attempt_at, last_error=reason[:2000])
 
 
 def take_back_expired(max_attempts: int, now: datetime | None = None) -> list[int]:
@@ -96,23 +92,23 @@ def take_back_expired(max_attempts: int, now: datetime | None = None) -> list[in
     A mail that has used up its attempts this way fails instead of killing worker after worker.
     """
     now = now or utcnow()
-    db.session.rollback()
-    expired = db.session.scalars(
-        select(OutboundMail)
-        .where(OutboundMail.status == "sending", OutboundMail.lease_expires_at < now)
-        .with_for_update(skip_locked=True)
-    ).all()
     requeued = []
-    for mail in expired:
-        mail.lease_expires_at = None
-        if mail.attempts >= max_attempts:
-            mail.status = "failed"
-            mail.last_error = f"gave up after {mail.attempts} attempts: the worker stopped while sending"
-        else:
-            mail.status = "queued"
-            mail.next_attempt_at = now
-            requeued.append(mail.id)
-    db.session.commit()
+    with transaction():
+        expired = db.session.scalars(
+            select(OutboundMail)
+            .where(OutboundMail.status == MailStatus.SENDING, OutboundMail.lease_expires_at < now)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).all()
+        for mail in expired:
+            mail.lease_expires_at = None
+            if mail.attempts >= max_attempts:
+                mail.status = MailStatus.FAILED
+                mail.last_error = f"gave up after {mail.attempts} attempts: the worker stopped while sending"
+            else:
+                mail.status = MailStatus.QUEUED
+                mail.next_attempt_at = now
+                requeued.append(mail.id)
     return requeued
 
 
@@ -120,9 +116,9 @@ def overdue_ids(older_than: datetime, limit: int = 100_000) -> list[int]:
     """Queued mail that should have gone out before ``older_than``: its hint was lost."""
     ids = list(db.session.scalars(
         select(OutboundMail.id)
-        .where(OutboundMail.status == "queued", OutboundMail.next_attempt_at <= older_than)
+        .where(OutboundMail.status == MailStatus.QUEUED, OutboundMail.next_attempt_at <= older_than)
         .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
         .limit(limit)
     ))
-    db.session.rollback()
+    end_read()
     return ids

@@ -1,17 +1,21 @@
 """Turning an outbox row into a bilingual message: subject, text, HTML, calendar file, QR code.
 
 Each mail carries two languages: the registrant's first, then the first language of the event's
-pair that differs (DESIGN.md, "Bilingual mail"). Each language's part is rendered from
+pair that differs (docs/architecture.md, "Bilingual mail"). Each language's part is rendered from
 ``templates/email/<kind>.txt`` and ``.html`` under Flask-Babel's ``force_locale``; the layouts put
 the parts one after the other. Links are absolute, built from ``BASE_URL`` (there is no request).
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+import segno
 
 from babel.dates import format_date, format_time, get_timezone_name
 from flask import current_app, render_template
@@ -19,8 +23,9 @@ from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Event, OutboundMail, Registration, Report
+from ...models import Event, MailKind, OutboundMail, Registration, Report
 from ..calendar import build_ics
+from ..seats import waitlist_position
 
 #: What each mail is called in its subject; ``{title}`` is the event's title.
 SUBJECTS = {
@@ -35,13 +40,13 @@ SUBJECTS = {
     "event_cancelled": _l("Event cancelled: %(title)s"),
 }
 #: Mails that put the event in the reader's calendar (or update it there).
-ICS_REQUEST_KINDS = {"confirmation", "promoted", "reminder", "event_changed"}
+ICS_REQUEST_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED}
 #: Mails that take it out again.
-ICS_CANCEL_KINDS = {"cancelled", "event_cancelled"}
+ICS_CANCEL_KINDS = {MailKind.CANCELLED, MailKind.EVENT_CANCELLED}
 #: Mails that carry the check-in QR code: the ones that give a seat.
-QR_KINDS = {"confirmation", "promoted"}
+QR_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED}
 #: Mails a registrant may opt out of (RFC 8058 one-click); the rest are transactional.
-UNSUBSCRIBABLE_KINDS = {"reminder", "report"}
+UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT}
 
 #: The zone a reader from the other side thinks in: Beijing time for Chinese readers of a German
 #: event, German time for German readers of a Chinese event.
@@ -157,7 +162,7 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
     """One language's subject, text and HTML."""
     with force_locale(language):
         title = one_line(event.text("title", language))
-        if mail.kind == "report":
+        if mail.kind == MailKind.REPORT:
             report = extra.get("report")
             subject_title = one_line(report.title) if report else title
         else:
@@ -173,7 +178,7 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             venue_lines=[line for line in event.text("venue", language).splitlines() if line.strip()],
             when=format_when(event.starts_at, event.ends_at, event.timezone, language),
             other_time=other_side_time(event, language),
-            changes=_changes(mail, event, language) if mail.kind == "event_changed" else [],
+            changes=_changes(mail, event, language) if mail.kind == MailKind.EVENT_CHANGED else [],
         )
         subject = str(SUBJECTS[mail.kind]) % {"title": subject_title}
         text = render_template(f"email/{mail.kind}.txt", **context)
@@ -191,7 +196,6 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
 
     ``reports`` saves the query for the published report editions when a batch is rendered.
     """
-    from ..registration import waitlist_position
 
     registration = mail.registration
     event = registration.event
@@ -202,22 +206,18 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
     base_url = current_app.config["BASE_URL"]
     report_links = [(report, f"{base_url}/reports/{report.language}?event={event.slug}") for report in reports]
     extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {})
-    if mail.kind == "waitlisted":
+    if mail.kind == MailKind.WAITLISTED:
         extra["position"] = waitlist_position(registration)
-    if mail.kind == "report":
+    if mail.kind == MailKind.REPORT:
         language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
         extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
         extra["report_url"] = f"{current_app.config['BASE_URL']}/reports/{language}?event={event.slug}"
     qr_png = qr_cid = None
     if mail.kind in QR_KINDS:
-        from urllib.parse import urlsplit
-
-        import segno
-
         host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
         qr_cid = f"checkin-{mail.id}@{host}"
         extra["qr_cid"] = qr_cid
-        qr_png = _qr_png(registration.checkin_code, segno)
+        qr_png = _qr_png(registration.checkin_code)
     extra["unsubscribable"] = mail.kind in UNSUBSCRIBABLE_KINDS
 
     sections = [_section(mail, registration, event, language, extra) for language in languages]
@@ -240,14 +240,12 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
     )
 
 
-def _qr_png(code: str, segno) -> bytes:
+def _qr_png(code: str) -> bytes:
     """The check-in code as a PNG of about 150 pixels square.
 
     The mask pattern is fixed: every reader decodes any of the eight, and letting segno score
     all eight took two thirds of the time of rendering a whole confirmation.
     """
-    import io
-
     buffer = io.BytesIO()
     segno.make(code, error="m", mask=0, boost_error=False).save(buffer, kind="png", scale=4, border=2)
     return buffer.getvalue()

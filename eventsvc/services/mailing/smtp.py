@@ -13,6 +13,7 @@ import socket
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Connection
@@ -57,8 +58,6 @@ class MailConnection(Connection):
 
 def open_connection() -> MailConnection:
     """A connection configured from the app's settings (use it as a context manager)."""
-    from urllib.parse import urlsplit
-
     config = current_app.config
     host_name = urlsplit(config["BASE_URL"]).hostname or "localhost"
     _ = mail  # the extension must be initialised on the app; Connection reads its state

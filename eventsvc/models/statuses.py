@@ -1,0 +1,50 @@
+"""The statuses of events, registrations and mails, and the kinds of mail.
+
+Each is a :class:`enum.StrEnum`: a member is its own database value (``"confirmed"``), so it
+compares equal to what a query returns and is stored as it is. The check constraints of the
+models are built from these, so the database refuses what the code does not know.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MailKind(StrEnum):
+    CONFIRMATION = "confirmation"
+    ALREADY_REGISTERED = "already_registered"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
+    REMINDER = "reminder"
+    REPORT = "report"
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
+
+
+#: Statuses that hold a seat or a place in line; at most one such registration per address.
+LIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """The SQL of a check constraint: ``status IN ('draft', 'published', 'cancelled')``."""
+    return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"

@@ -1,0 +1,256 @@
+"""What an event may be: one validation for every way an event is written.
+
+The events file (``flask events import``), the organizer's event form and anything else that
+writes events describe an event as a *record*, a mapping in the shape of the events file, and
+:func:`validate_event` turns it into :class:`EventValues` or raises :class:`EventValueError`
+naming the field. The form builds the same record from its fields, so both accept exactly the
+same events, with the same limits and the same messages.
+
+Record fields: ``slug``, ``title``, ``city``, ``country`` (DE or CN), ``timezone`` (IANA),
+``starts_at`` and ``ends_at`` (local, no offset) are required; ``status`` (default draft),
+``description`` and ``venue`` (translated, English required when given), ``capacity`` (absent or
+null: unlimited), ``languages`` (default [en, zh]), ``waitlist`` (default true),
+``reminder_offsets`` (ISO 8601 or words, default [P7D, P1D]), ``registration_opens`` and
+``registration_closes`` (local times) and ``notes`` (for organizers; left as it is when absent)
+are optional. Any other key is refused as a likely typo.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..config import LANGUAGES
+from ..models.event import DEFAULT_REMINDER_OFFSETS
+from ..models.statuses import EventStatus
+from .durations import DurationError, parse_reminder_offsets
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COUNTRIES = ("DE", "CN")
+#: Mail language pairs (every ordered pair of two languages): the first is the fallback for
+#: readers of a third language. The order is the organizer form's.
+LANGUAGE_PAIRS = (("en", "zh"), ("zh", "en"), ("en", "de"), ("de", "en"), ("de", "zh"), ("zh", "de"))
+#: Longest text per translated field, and of the other texts.
+TEXT_LIMITS = {"title": 300, "description": 10000, "venue": 1000}
+MAX_SLUG, MAX_CITY, MAX_NOTES, MAX_ZONE = 100, 100, 5000, 64
+MAX_CAPACITY = 1_000_000
+
+REQUIRED = ("slug", "title", "city", "country", "timezone", "starts_at", "ends_at")
+OPTIONAL = (
+    "status", "description", "venue", "capacity", "languages", "waitlist", "reminder_offsets",
+    "registration_opens", "registration_closes", "notes",
+)
+
+
+class EventValueError(ValueError):
+    """One field of an event record is not acceptable.
+
+    ``field`` is the record's field (``title.en``, ``starts_at``), ``code`` says what is wrong
+    (for a translated message on the form), ``params`` fill that message; ``str()`` is English.
+    """
+
+    def __init__(self, field: str, code: str, message: str, **params: Any) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.code, self.message, self.params = field, code, message, params
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: A value the record did not give: the stored one stays.
+UNSET: Any = _Unset()
+
+
+@dataclass(frozen=True)
+class EventValues:
+    """A validated event: column values, times as aware UTC datetimes."""
+
+    slug: str
+    title: dict
+    description: dict
+    venue: dict
+    city: str
+    country: str
+    timezone: str
+    #: None: the status stays as it is (the organizer form publishes with buttons of its own).
+    status: str | None
+    starts_at: datetime
+    ends_at: datetime
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    capacity: int | None
+    waitlist_enabled: bool
+    languages: list
+    reminder_offsets: list
+    notes: str | None = UNSET
+
+    def columns(self) -> dict:
+        """The model columns to write (``notes`` and ``status`` only when they are given)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if values["notes"] is UNSET:
+            del values["notes"]
+        if values["status"] is None:
+            del values["status"]
+        return values
+
+
+def valid_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return bool(name)
+
+
+def local_to_utc(value: datetime, zone: ZoneInfo, field: str = "time") -> datetime:
+    """A wall-clock time in ``zone`` as an aware UTC datetime.
+
+    A time that does not exist (skipped when the clocks go forward) or that happens twice (when
+    they go back) is refused: storing a guess would move the event by an hour.
+    """
+    first, second = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)
+    shown = f"{value:%Y-%m-%d %H:%M}"
+    if first.utcoffset() != second.utcoffset():
+        if first.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != value:
+            raise EventValueError(
+                field, "time_missing",
+                f"{shown} does not exist in {zone.key}: the clocks go forward at that hour; "
+                "choose a time before or after the change", time=shown, zone=zone.key)
+        raise EventValueError(
+            field, "time_twice",
+            f"{shown} happens twice in {zone.key}: the clocks go back at that hour; "
+            "choose a time outside the hour of the change", time=shown, zone=zone.key)
+    return first.astimezone(timezone.utc)
+
+
+def _translated(record: dict, name: str, required: bool) -> dict:
+    value = record.get(name)
+    if value is None:
+        if required:
+            raise EventValueError(name, "required", "is required")
+        return {}
+    if not isinstance(value, dict):
+        raise EventValueError(name, "mapping", "must map languages (en, zh, de) to texts")
+    result = {}
+    for language, text in value.items():
+        where = f"{name}.{language}"
+        if language not in LANGUAGES:
+            raise EventValueError(where, "language", "unknown language (use en, zh, de)")
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise EventValueError(where, "text", "must be text")
+        # Browsers send CRLF line breaks: as LF, an untouched venue saved again is unchanged.
+        text = text.replace("\r\n", "\n").strip()
+        if "\x00" in text:
+            raise EventValueError(where, "nul", "contains a NUL character")
+        limit = TEXT_LIMITS[name]
+        if len(text) > limit:
+            raise EventValueError(where, "too_long", f"longer than {limit} characters", max=limit)
+        if text:
+            result[language] = text
+    if (result or required) and not result.get("en"):
+        raise EventValueError(f"{name}.en", "english_required", "the English text is required")
+    return result
+
+
+def _local_time(record: dict, name: str, zone: ZoneInfo, required: bool) -> datetime | None:
+    """A local time in ``zone`` without an offset, as an aware UTC datetime."""
+    value = record.get(name)
+    if value in (None, ""):
+        if required:
+            raise EventValueError(name, "required", "is required")
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise EventValueError(name, "time_format",
+                                  f"not a date and time like 2027-03-14T18:00:00: {value!r}") from None
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        raise EventValueError(name, "time_format", "needs a time of day, e.g. 2027-03-14T18:00:00")
+    if not isinstance(value, datetime):
+        raise EventValueError(name, "time_format", "must be a local date and time, e.g. 2027-03-14T18:00:00")
+    if value.tzinfo is not None:
+        raise EventValueError(name, "time_offset", "must be local time in the event's time zone, without an offset")
+    return local_to_utc(value, zone, name)
+
+
+def _text(record: dict, name: str, limit: int) -> str:
+    value = record.get(name)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value or len(value.strip()) > limit:
+        raise EventValueError(name, name, f"must be a name of at most {limit} characters", max=limit)
+    return value.strip()
+
+
+def validate_event(record: Any) -> EventValues:
+    """One event record as :class:`EventValues`; raises :class:`EventValueError`."""
+    if not isinstance(record, dict):
+        raise EventValueError("event", "mapping", "must be a mapping of fields")
+    unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL), key=str)
+    if unknown:
+        raise EventValueError(str(unknown[0]), "unknown", "unknown field")
+    for name in REQUIRED:
+        if record.get(name) in (None, ""):
+            raise EventValueError(name, "required", "is required")
+    slug = record["slug"]
+    if not isinstance(slug, str) or len(slug) > MAX_SLUG or not SLUG.match(slug):
+        raise EventValueError("slug", "slug", "use lower-case letters, digits and single hyphens (at most 100)")
+    status = record.get("status", EventStatus.DRAFT)
+    if status not in tuple(EventStatus):
+        raise EventValueError("status", "status", f"must be one of {', '.join(EventStatus)}")
+    city = _text(record, "city", MAX_CITY)
+    if record["country"] not in COUNTRIES:
+        raise EventValueError("country", "country", "must be DE or CN")
+    zone_name = record["timezone"]
+    if not isinstance(zone_name, str) or len(zone_name) > MAX_ZONE or not valid_zone(zone_name.strip()):
+        raise EventValueError("timezone", "timezone", f"unknown IANA time zone {zone_name!r}")
+    zone = ZoneInfo(zone_name.strip())
+    starts_at = _local_time(record, "starts_at", zone, required=True)
+    ends_at = _local_time(record, "ends_at", zone, required=True)
+    if ends_at < starts_at:
+        raise EventValueError("ends_at", "ends_before_start", "is before starts_at")
+    opens = _local_time(record, "registration_opens", zone, required=False)
+    closes = _local_time(record, "registration_closes", zone, required=False)
+    if opens and closes and closes < opens:
+        raise EventValueError("registration_closes", "closes_before_opens", "is before registration_opens")
+    capacity = record.get("capacity")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)
+                                 or not 0 <= capacity <= MAX_CAPACITY):
+        raise EventValueError("capacity", "capacity",
+                              f"must be a whole number of seats from 0 to {MAX_CAPACITY:,} (empty: unlimited)")
+    waitlist = record.get("waitlist", True)
+    if not isinstance(waitlist, bool):
+        raise EventValueError("waitlist", "waitlist", "must be true or false")
+    languages = record.get("languages", ["en", "zh"])
+    if not isinstance(languages, (list, tuple)) or tuple(languages) not in LANGUAGE_PAIRS:
+        raise EventValueError("languages", "languages", "must be two different languages of en, zh, de, e.g. [en, zh]")
+    offsets = record.get("reminder_offsets", list(DEFAULT_REMINDER_OFFSETS))
+    try:
+        if not isinstance(offsets, (list, str)):
+            raise DurationError(repr(offsets))
+        offsets = parse_reminder_offsets(offsets)
+    except DurationError as error:
+        raise EventValueError("reminder_offsets", "reminder_offsets",
+                              f"cannot read {error}: use ISO 8601 durations of at most a year, "
+                              "e.g. [P7D, P1D, PT3H]", part=str(error)) from None
+    notes = record.get("notes", UNSET)
+    if notes is not UNSET:
+        if notes is not None and (not isinstance(notes, str) or "\x00" in notes or len(notes) > MAX_NOTES):
+            raise EventValueError("notes", "notes", f"must be text of at most {MAX_NOTES} characters", max=MAX_NOTES)
+        notes = (notes or "").replace("\r\n", "\n").strip() or None
+    return EventValues(
+        slug=slug, title=_translated(record, "title", required=True),
+        description=_translated(record, "description", required=False),
+        venue=_translated(record, "venue", required=False),
+        city=city, country=record["country"], timezone=zone.key, status=str(status),
+        starts_at=starts_at, ends_at=ends_at, registration_opens_at=opens, registration_closes_at=closes,
+        capacity=capacity, waitlist_enabled=waitlist, languages=list(languages),
+        reminder_offsets=offsets, notes=notes,
+    )
