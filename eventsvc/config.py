@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from kombu import Queue
 
 #: Languages the service speaks, in the order of the language switcher.
 LANGUAGES = ("en", "zh", "de")
@@ -90,6 +91,9 @@ def load_settings(instance_path: str) -> dict:
             # The worker must import the task module to know the tasks (nothing else imports it).
             "imports": ["eventsvc.tasks"],
             "task_default_queue": f"{queue_prefix}default",
+            # Every queue the app uses: a plain `celery -A worker worker` consumes them all, and
+            # `-Q mail` still runs mail workers apart.
+            "task_queues": [Queue(f"{queue_prefix}default"), Queue(f"{queue_prefix}mail")],
             "task_routes": {"eventsvc.send_mail": {"queue": f"{queue_prefix}mail"}},
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
