@@ -15,7 +15,7 @@ from .organizer import bp as organizer_bp
 from .organizer.auth import load_organizer
 from .public import bp as public_bp
 from .services import health
-from .services.mailing import outbox
+from .services import mailing
 
 #: Development-only key; create_app refuses to run without SECRET_KEY outside debug and tests.
 _DEVELOPMENT_SECRET = "development only, not secret"
@@ -64,7 +64,7 @@ def _require_secret_key(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.init_app(app)
-    outbox.init_app(app)
+    mailing.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -84,6 +84,18 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        #: Relays per recipient domain: "qq.com 163.com=smtp://user:pass@relay-cn.example:587?starttls=1;…".
+        "MAIL_ROUTES": os.environ.get("MAIL_ROUTES", ""),
+        #: Caps per recipient domain, all workers together: "qq.com=300/h;*=3000/h".
+        "MAIL_RATE_LIMITS": os.environ.get("MAIL_RATE_LIMITS", ""),
+        #: Turns on VERP: each mail's envelope sender is bounces+<id>-<signature>@… of this address.
+        "MAIL_BOUNCE_ADDRESS": os.environ.get("MAIL_BOUNCE_ADDRESS", ""),
+        #: Where `python -m eventsvc.bounces` listens for bounces (SMTP/LMTP).
+        "BOUNCE_PORT": _int("BOUNCE_PORT", 8026),
+        #: DKIM signing of every mail: the domain (d=), the selector (s=) and the PEM key file.
+        "DKIM_DOMAIN": os.environ.get("DKIM_DOMAIN", ""),
+        "DKIM_SELECTOR": os.environ.get("DKIM_SELECTOR", ""),
+        "DKIM_PRIVATE_KEY_FILE": os.environ.get("DKIM_PRIVATE_KEY_FILE", ""),
         # Celery, in the shape of Flask's "Background Tasks with Celery" pattern.
         "CELERY": {
             "broker_url": broker_url,

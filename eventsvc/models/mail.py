@@ -23,6 +23,7 @@ class OutboundMail(db.Model):
         UniqueConstraint("registration_id", "dedupe_key", name="uq_outbound_mails_dedupe"),
         CheckConstraint(one_of("status", MailStatus), name="status"),
         Index("ix_outbound_mails_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbound_mails_rate_key_sent_at", "rate_key", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +36,7 @@ class OutboundMail(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(64))
     #: Values the mail needs beyond the registration, e.g. what changed about the event.
     payload: Mapped[dict | None] = mapped_column(JSONType)
-    #: queued, sending, sent or failed.
+    #: queued, sending, sent, failed or bounced.
     status: Mapped[str] = mapped_column(String(16), default=MailStatus.QUEUED)
     #: How many times a worker has claimed it.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -43,7 +44,11 @@ class OutboundMail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: While sending: when the claim lapses and the sweeper may take the mail back.
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: The SMTP server's answer or the error of the last failed attempt.
+    #: The relay the last attempt went through (``host:port``), shown in the mail log.
+    route: Mapped[str | None] = mapped_column(String(255))
+    #: The recipient domain whose hourly cap (``MAIL_RATE_LIMITS``) this mail counts against.
+    rate_key: Mapped[str | None] = mapped_column(String(255))
+    #: The SMTP server's answer, the error of the last failed attempt, or the bounce's diagnostic.
     last_error: Mapped[str | None] = mapped_column(Text)
     #: The Message-ID header, stable across retries.
     message_id: Mapped[str | None] = mapped_column(String(255))

@@ -74,6 +74,9 @@ class Registration(db.Model):
     manage_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: The secret in the check-in QR code.
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: When a mail to this address last bounced for good (empty: the address works, as far as we
+    #: know). A new registration or an organizer's resend clears it.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When the registrant asked for no more non-essential mail (RFC 8058 one-click).
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Whether the registrant wants the Chinese edition of the report when it appears.
@@ -94,6 +97,11 @@ class Registration(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def email_status(self) -> str:
+        """``bouncing`` once a mail to the address bounced for good, else ``ok``."""
+        return "bouncing" if self.email_bounced_at is not None else "ok"
 
     @property
     def marketing_consent(self) -> bool:

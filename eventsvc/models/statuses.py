@@ -27,6 +27,8 @@ class MailStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: Accepted by our relay, then refused for good by the recipient's server (a hard bounce).
+    BOUNCED = "bounced"
 
 
 class MailKind(StrEnum):

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -35,12 +35,14 @@ from ...models.types import utcnow
 from ..transaction import end_read
 from .message import build_message
 from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
+from . import delivery, outbox
+from .delivery import Relay, envelope_sender, relay_for
 from .outbox import enqueue_send, hint_worker
 from .render import published_reports, render_mail
 from .retry import MAX_DELAY_SECONDS, retry_delay
 from .smtp import SendFailure, classify_failure, open_connection
 
-__all__ = ["BatchOutcome", "send_from_outbox", "sweep_outbox"]
+__all__ = ["BatchOutcome", "init_app", "send_from_outbox", "sweep_outbox"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,12 @@ SWEEP_GRACE = timedelta(seconds=30)
 #: Kinds that are moot once the registration is cancelled (the cancellation mail itself is not).
 _MOOT_AFTER_CANCEL = {MailKind.CONFIRMATION, MailKind.ALREADY_REGISTERED, MailKind.WAITLISTED,
                       MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED}
+
+
+def init_app(app: Flask) -> None:
+    """Read the delivery settings (a bad one stops the app here) and hook the outbox to the session."""
+    app.extensions["eventsvc.delivery"] = delivery.load(app)
+    outbox.init_app(app)
 
 
 @dataclass
@@ -83,7 +91,19 @@ def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
             return "the event has started"
     if mail.kind in {MailKind.REMINDER, MailKind.REPORT} and registration.unsubscribed_at is not None:
         return "the registrant unsubscribed"
+    if mail.kind in {MailKind.REMINDER, MailKind.REPORT} and registration.email_bounced_at is not None:
+        return "the address bounces"
     return None
+
+
+@dataclass
+class _Ready:
+    """A rendered mail waiting for its turn on its relay's connection."""
+
+    mail_id: int
+    attempts: int
+    message: object
+    relay: Relay
 
 
 def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) -> BatchOutcome:
@@ -101,12 +121,13 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
     # On SQLite every transaction holds the write lock that registrations need: end the read
     # transaction after each mail. PostgreSQL reads the whole batch in one transaction.
     release_each = db.engine.dialect.name == "sqlite"
-    ready = []  # (id, attempts, message)
+    ready: list[_Ready] = []
     for mail in mails:
         try:
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
-                ready.append((mail.id, mail.attempts, build_message(render_mail(mail, reports), mail.message_id)))
+                message = build_message(render_mail(mail, reports), mail.message_id)
+                ready.append(_Ready(mail.id, mail.attempts, message, relay_for(mail.registration.email)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
             end_read()
@@ -119,8 +140,12 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
             mark_failed(mail.id, f"skipped: {reason}")
             outcome.failed.append(mail.id)
     end_read()
-    if ready:
-        _send_batch(ready, outcome)
+    # One connection per relay: a relay that is down delays only the mail it carries.
+    by_relay: dict[Relay, list[_Ready]] = {}
+    for item in ready:
+        by_relay.setdefault(item.relay, []).append(item)
+    for relay, items in by_relay.items():
+        _send_batch(relay, items, outcome, now)
     return outcome
 
 
@@ -134,30 +159,32 @@ def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
     return mails, published_reports()
 
 
-def _send_batch(ready: list[tuple[int, int, object]], outcome: BatchOutcome) -> None:
-    """Send the rendered messages over one connection, recording each mail's fate at once."""
-    pending = list(ready)
+def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: datetime | None) -> None:
+    """Send the rendered messages over one connection to ``relay``, recording each mail's fate
+    at once."""
+    pending = list(items)
+    route = relay.name
     try:
-        with open_connection() as connection:
+        with open_connection(relay) as connection:
             while pending:
-                mail_id, attempts, message = pending[0]
+                item = pending[0]
                 try:
-                    connection.send_email(message)
+                    connection.send_email(item.message, envelope_sender(item.mail_id))
                 except Exception as error:  # noqa: BLE001 - sorted by classify_failure
                     failure = classify_failure(error)
                     if failure.connection_lost:
                         raise _ConnectionLost(failure) from error
                     pending.pop(0)
-                    _record_failure([(mail_id, attempts)], failure, outcome)
+                    _record_failure([(item.mail_id, item.attempts)], failure, outcome, route)
                     continue
                 pending.pop(0)
-                mark_sent(mail_id)
-                outcome.sent.append(mail_id)
+                mark_sent(item.mail_id, now, route)
+                outcome.sent.append(item.mail_id)
     except _ConnectionLost as lost:
-        _record_failure([(m, a) for m, a, _ in pending], lost.failure, outcome)
+        _record_failure([(i.mail_id, i.attempts) for i in pending], lost.failure, outcome, route)
     except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT
         if pending:
-            _record_failure([(m, a) for m, a, _ in pending], classify_failure(error), outcome)
+            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error), outcome, route)
 
 
 class _ConnectionLost(Exception):
@@ -166,7 +193,8 @@ class _ConnectionLost(Exception):
         self.failure = failure
 
 
-def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome: BatchOutcome) -> None:
+def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome: BatchOutcome,
+                    route: str) -> None:
     """Fail permanent failures; requeue temporary ones with backoff, giving up after the last attempt."""
     config = current_app.config
     now = utcnow()
@@ -176,15 +204,15 @@ def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome:
     hints: dict[int, tuple[int, float]] = {}
     for mail_id, attempts in mails:
         if failure.permanent:
-            mark_failed(mail_id, failure.reason)
+            mark_failed(mail_id, failure.reason, route)
             outcome.failed.append(mail_id)
         elif attempts >= config["MAIL_MAX_ATTEMPTS"]:
-            mark_failed(mail_id, f"gave up after {attempts} attempts: {failure.reason}")
+            mark_failed(mail_id, f"gave up after {attempts} attempts: {failure.reason}", route)
             outcome.failed.append(mail_id)
         else:
             delay = retry_delay(attempts, config["MAIL_RETRY_BASE_SECONDS"], random.Random(seed),
                                 config.get("MAIL_RETRY_MAX_SECONDS", MAX_DELAY_SECONDS))
-            mark_for_retry(mail_id, failure.reason, now + timedelta(seconds=delay))
+            mark_for_retry(mail_id, failure.reason, now + timedelta(seconds=delay), route)
             outcome.retried.append(mail_id)
             hints.setdefault(attempts, (mail_id, delay))
     for mail_id, delay in hints.values():

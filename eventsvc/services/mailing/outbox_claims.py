@@ -4,19 +4,29 @@ A claim moves rows from ``queued`` to ``sending`` in one short transaction and g
 PostgreSQL locks the rows with ``FOR UPDATE SKIP LOCKED``, so two workers claiming at once take
 different rows; on SQLite every transaction already holds the write lock (``BEGIN IMMEDIATE``,
 see :mod:`eventsvc.database`), so claims simply run one after the other.
+
+With ``MAIL_RATE_LIMITS``, a claim also counts what each capped domain has had in its window
+(sent, bounced or in a worker's hands, by every worker: the count is in the database) and leaves
+the rest queued until the window allows, saying so in the mail log ("waiting: hourly limit for
+qq.com"). On PostgreSQL such claims take an advisory lock, so two workers never both spend the
+last place in a window.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 
 from ...extensions import db
-from ...models import MailStatus, OutboundMail
+from ...models import MailStatus, OutboundMail, Registration
 from ...models.types import utcnow
 from ..transaction import end_read, transaction
+from .delivery import Cap, cap_for, settings
 from .message import new_message_id
+
+#: The advisory lock that serialises capped claims on PostgreSQL (any fixed number will do).
+_CAPS_LOCK = 7_318_221_004
 
 #: A hint may arrive a little before the retry time it was scheduled for (timer granularity).
 EARLY_TOLERANCE = timedelta(seconds=2)
@@ -51,6 +61,8 @@ def claim_batch(mail_id: int | None, batch_size: int, lease_seconds: int,
                 .with_for_update(skip_locked=True)
                 .execution_options(populate_existing=True)
             ).all()
+        if settings().caps and claimed:
+            claimed = _within_caps(claimed, now)
         lease_until = now + timedelta(seconds=lease_seconds)
         for mail in claimed:
             mail.status = MailStatus.SENDING
@@ -61,29 +73,79 @@ def claim_batch(mail_id: int | None, batch_size: int, lease_seconds: int,
     return claimed
 
 
-def _record(mail_id: int, **values) -> None:
+def _within_caps(candidates: list[OutboundMail], now: datetime) -> list[OutboundMail]:
+    """The candidates their domains' caps allow now; the others wait, with the reason."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAPS_LOCK})
+    emails = dict(db.session.execute(
+        select(OutboundMail.id, Registration.email)
+        .join(Registration, OutboundMail.registration_id == Registration.id)
+        .where(OutboundMail.id.in_([mail.id for mail in candidates]))
+    ).all())
+    room: dict[str, int] = {}
+    allowed = []
+    for mail in candidates:
+        capped = cap_for(emails[mail.id])
+        if capped is None:
+            mail.rate_key = None
+            allowed.append(mail)
+            continue
+        key, cap = capped
+        if key not in room:
+            room[key] = cap.limit - _used(key, cap, now)
+        if room[key] > 0:
+            room[key] -= 1
+            mail.rate_key = key
+            allowed.append(mail)
+        else:
+            mail.next_attempt_at = _window_frees_at(key, cap, now)
+            mail.last_error = cap.waiting_reason(key)
+    return allowed
+
+
+def _counted(key: str, cap: Cap, now: datetime):
+    """Mail of ``key`` that fills its window: handed to a relay within it, or being sent."""
+    return (OutboundMail.rate_key == key) & (
+        (OutboundMail.status == MailStatus.SENDING)
+        | (OutboundMail.status.in_((MailStatus.SENT, MailStatus.BOUNCED)) & (OutboundMail.sent_at > now - cap.window))
+    )
+
+
+def _used(key: str, cap: Cap, now: datetime) -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboundMail).where(_counted(key, cap, now)))
+
+
+def _window_frees_at(key: str, cap: Cap, now: datetime) -> datetime:
+    """When the oldest mail counted in the window leaves it (soon, when only mail in flight counts)."""
+    oldest = db.session.scalar(select(func.min(OutboundMail.sent_at)).where(
+        _counted(key, cap, now), OutboundMail.status != MailStatus.SENDING))
+    return oldest + cap.window if oldest is not None else now + timedelta(minutes=1)
+
+
+def _record(mail_id: int, route: str | None = None, **values) -> None:
     """Move a mail this worker holds (``sending``) on, committed at once, mail by mail."""
     with transaction():
         db.session.execute(
             update(OutboundMail)
             .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.SENDING)
-            .values(lease_expires_at=None, **values)
+            .values(lease_expires_at=None, **({"route": route} if route else {}), **values)
         )
 
 
-def mark_sent(mail_id: int, now: datetime | None = None) -> None:
-    """Record that the SMTP server accepted the mail."""
-    _record(mail_id, status=MailStatus.SENT, sent_at=now or utcnow(), last_error=None)
+def mark_sent(mail_id: int, now: datetime | None = None, route: str | None = None) -> None:
+    """Record that the SMTP server (of ``route``) accepted the mail."""
+    _record(mail_id, route, status=MailStatus.SENT, sent_at=now or utcnow(), last_error=None)
 
 
-def mark_failed(mail_id: int, reason: str) -> None:
+def mark_failed(mail_id: int, reason: str, route: str | None = None) -> None:
     """Give up on the mail; the reason is what organizers see in the mail log."""
-    _record(mail_id, status=MailStatus.FAILED, last_error=reason[:2000])
+    _record(mail_id, route, status=MailStatus.FAILED, last_error=reason[:2000])
 
 
-def mark_for_retry(mail_id: int, reason: str, next_attempt_at: datetime) -> None:
+def mark_for_retry(mail_id: int, reason: str, next_attempt_at: datetime, route: str | None = None) -> None:
     """Put the mail back in the queue until ``next_attempt_at``."""
-    _record(mail_id, status=MailStatus.QUEUED, next_attempt_at=next_attempt_at, last_error=reason[:2000])
+    _record(mail_id, route, status=MailStatus.QUEUED, next_attempt_at=next_attempt_at,
+            last_error=reason[:2000])
 
 
 def take_back_expired(max_attempts: int, now: datetime | None = None) -> list[int]:

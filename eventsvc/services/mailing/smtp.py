@@ -1,43 +1,54 @@
-"""The SMTP connection: Flask-Mail's settings, with the timeout and host name it lacks.
+"""The SMTP connection: Flask-Mail's connection, to the relay each mail's route names, with the
+timeout and host name Flask-Mail lacks, and DKIM signing.
 
 Flask-Mail 0.10 opens ``smtplib.SMTP`` without a timeout (a silent relay would hang a worker for
 ever) and lets smtplib look up this machine's fully qualified name for EHLO, which can take
-seconds. :class:`MailConnection` keeps Flask-Mail's ``Connection`` (and its ``MAIL_*`` settings)
-and fixes both. Messages are ``email.message.EmailMessage`` objects, sent as they are.
+seconds. :class:`MailConnection` keeps Flask-Mail's ``Connection`` and fixes both; it connects to
+a :class:`~.delivery.Relay` (``MAIL_SERVER`` or a route of ``MAIL_ROUTES``). A message is
+flattened once, signed over those very bytes when DKIM is configured, and sent as they are.
 """
 
 from __future__ import annotations
 
+import io
 import smtplib
 import socket
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.generator import BytesGenerator
+from email.message import Message
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
+import dkim
 from flask import current_app
 from flask_mail import Connection
 
 from ...extensions import mail
+from .delivery import Relay, settings
+
+#: The headers the DKIM signature covers (absent ones too, so nobody can add them later).
+DKIM_HEADERS = [b"from", b"to", b"subject", b"date", b"message-id", b"list-unsubscribe",
+                b"list-unsubscribe-post"]
 
 
 class MailConnection(Connection):
-    """One SMTP session for a batch of messages: STARTTLS, SSL and login per ``MAIL_*``."""
+    """One SMTP session with one relay for a batch of messages: TLS and login as the relay says."""
 
-    def __init__(self, timeout: float, local_hostname: str) -> None:
+    def __init__(self, relay: Relay, timeout: float, local_hostname: str) -> None:
         super().__init__(current_app.extensions["mail"])
+        self.relay = relay
         self.timeout = timeout
         self.local_hostname = local_hostname
+        self.dkim = settings().dkim
 
     def configure_host(self) -> smtplib.SMTP:
-        state = self.mail
-        smtp_class = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
-        host = smtp_class(state.server, state.port, local_hostname=self.local_hostname,
-                          timeout=self.timeout)
-        if state.use_tls:
+        relay = self.relay
+        smtp_class = smtplib.SMTP_SSL if relay.ssl else smtplib.SMTP
+        host = smtp_class(relay.host, relay.port, local_hostname=self.local_hostname, timeout=self.timeout)
+        if relay.starttls:
             host.starttls()
-        if state.username and state.password:
-            host.login(state.username, state.password)
+        if relay.username and relay.password:
+            host.login(relay.username, relay.password)
         return host
 
     def __exit__(self, exc_type, exc_value, tb) -> None:
@@ -48,20 +59,33 @@ class MailConnection(Connection):
             except (smtplib.SMTPException, OSError):
                 self.host.close()
 
-    def send_email(self, message: EmailMessage) -> None:
-        """Hand one message to the server; raises what smtplib raises."""
-        sender = parseaddr(str(message["Sender"] or message["From"]))[1]
+    def send_email(self, message: Message, envelope_sender: str | None = None) -> None:
+        """Hand one message to the server; raises what smtplib raises.
+
+        ``envelope_sender`` is where bounces go (VERP); by default the From address.
+        """
+        sender = envelope_sender or parseaddr(str(message["Sender"] or message["From"]))[1]
         recipient = parseaddr(str(message["To"]))[1]
-        self.host.send_message(message, from_addr=sender, to_addrs=[recipient])
+        self.host.sendmail(sender, [recipient], self.wire_bytes(message))
         self.num_emails += 1
 
+    def wire_bytes(self, message: Message) -> bytes:
+        """The message as it goes over SMTP (CRLF line ends), with its DKIM signature."""
+        buffer = io.BytesIO()
+        BytesGenerator(buffer, mangle_from_=False, policy=message.policy.clone(linesep="\r\n")).flatten(message)
+        data = buffer.getvalue()
+        if self.dkim:
+            selector, domain, key = self.dkim
+            data = dkim.sign(data, selector, domain, key, include_headers=DKIM_HEADERS, linesep=b"\r\n") + data
+        return data
 
-def open_connection() -> MailConnection:
-    """A connection configured from the app's settings (use it as a context manager)."""
+
+def open_connection(relay: Relay) -> MailConnection:
+    """A connection to ``relay`` (use it as a context manager)."""
     config = current_app.config
     host_name = urlsplit(config["BASE_URL"]).hostname or "localhost"
     _ = mail  # the extension must be initialised on the app; Connection reads its state
-    return MailConnection(timeout=config["MAIL_TIMEOUT"], local_hostname=host_name)
+    return MailConnection(relay, timeout=config["MAIL_TIMEOUT"], local_hostname=host_name)
 
 
 @dataclass
