@@ -55,7 +55,8 @@ def test_attendee_page_shows_every_mail_and_resends_the_confirmation(app, organi
     db.session.commit()
     url = f"/organizer/events/detail/attendees/{registration.public_id}"
     page = organizer_client.get(url).get_data(as_text=True)
-    assert "李雷" in page and "550 mailbox unavailable" in page and "failed" in page
+    assert "李雷" in page and "550 mailbox unavailable" in page
+    assert '<td class="status-failed">failed</td>' in page  # the page's style sheet names "failed" anyway
     assert organizer_client.post(url + "/resend").status_code == 302
     db.session.rollback()
     mails = db.session.scalars(select(OutboundMail).where(OutboundMail.registration_id == registration.id)
