@@ -29,4 +29,4 @@ def test_registration_and_confirmation_are_stored_together(app):
     assert registration.email == "li.wang@example.com"
     mails = db.session.scalars(db.select(OutboundMail)).all()
     assert [(m.registration_id, m.kind, m.status) for m in mails] == [(registration.id, "confirmation", "queued")]
-    assert db.session.get(Registration, registration.id).privacy_consent_version
+    assert db.session.get(Registration, registration.id).privacy_consent_version == app.config["PRIVACY_NOTICE_VERSION"]

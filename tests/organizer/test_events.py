@@ -113,7 +113,7 @@ def test_events_list_and_dashboard(app, organizer_client):
     make_registration(event)
     make_registration(event, family_name="李", given_name="雷")
     page = organizer_client.get("/organizer/events").get_data(as_text=True)
-    assert "dash" in page
+    assert f'<a href="/organizer/events/dash">{event.title["en"]}</a>' in page  # the list leads to it
     dashboard = organizer_client.get("/organizer/events/dash").get_data(as_text=True)
     assert "<svg" in dashboard and "<script src" not in dashboard
     assert "Registrations per day" in dashboard

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,16 +17,32 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def listed(page: str) -> tuple[list[str], list[str]]:
+    """The events the list page links to, as ``(upcoming, past)`` slugs in the order shown."""
+    upcoming, _, past = page.partition('class="past-heading"')
+    card_link = re.compile(r'<h3><a href="/events/([^"?]+)">')
+    return card_link.findall(upcoming), card_link.findall(past)
+
+
 def test_upcoming_events_come_first_soonest_first_and_past_ones_apart(client):
     now = datetime.now(timezone.utc)
-    later = make_event(title={"en": "Later event"}, starts_at=now + timedelta(days=60))
-    sooner = make_event(title={"en": "Sooner event"}, starts_at=now + timedelta(days=10))
-    past = make_event(title={"en": "Past event one"}, starts_at=now - timedelta(days=400))
-    make_event(title={"en": "Secret draft"}, status="draft")
+    make_event(slug="later", title={"en": "Later event"}, starts_at=now + timedelta(days=60))
+    make_event(slug="sooner", title={"en": "Sooner event"}, starts_at=now + timedelta(days=10))
+    make_event(slug="called-off", title={"en": "Called-off event"}, starts_at=now + timedelta(days=30),
+               status="cancelled")
+    make_event(slug="long-ago", title={"en": "Past event one"}, starts_at=now - timedelta(days=400))
+    make_event(slug="recently", title={"en": "Past event two"}, starts_at=now - timedelta(days=30))
+    make_event(slug="secret", title={"en": "Secret draft"}, status="draft")
+
     page = text(client.get("/?lang=en"))
-    assert page.index("Sooner event") < page.index("Later event") < page.index("Past events") < page.index("Past event one")
-    assert "Secret draft" not in page
-    assert later and sooner and past
+
+    upcoming, past = listed(page)
+    assert upcoming == ["sooner", "called-off", "later"]   # soonest first; a cancelled one stays listed
+    assert past == ["recently", "long-ago"]                # under their own heading, latest first
+    assert page.index("Sooner event") < page.index("Later event") < page.index("Past events") < page.index("Past event two")
+    called_off = page.split('href="/events/called-off"', 1)[0].rsplit('<li class="card event-card">', 1)[1]
+    assert "Event cancelled" in called_off                 # marked as such on its card
+    assert "Secret draft" not in page and "/events/secret" not in page
 
 
 def test_event_page_shows_local_time_venue_seats_in_each_language(client):
@@ -100,10 +117,16 @@ def test_seeded_events_render_in_every_language(client):
             assert client.get(f"/events/{slug}?lang={language}").status_code == 200
 
 
-def test_privacy_notice_in_three_languages(client):
-    assert "Privacy notice" in text(client.get("/privacy?lang=en"))
-    assert "隐私声明" in text(client.get("/privacy?lang=zh"))
-    assert "Datenschutzhinweis" in text(client.get("/privacy?lang=de"))
+@pytest.mark.parametrize("language, heading, version", [
+    ("en", "Privacy notice", "Version"), ("zh", "隐私声明", "版本"), ("de", "Datenschutzhinweis", "Version"),
+])
+def test_privacy_notice_in_three_languages(client, language, heading, version):
+    response = client.get(f"/privacy?lang={language}")
+    page = text(response)
+    # Every page's footer links the notice by its name: the heading shows this is the notice itself,
+    # with the version that registrants consent to.
+    assert response.status_code == 200 and f"<h1>{heading}</h1>" in page
+    assert f"{version} {client.application.config['PRIVACY_NOTICE_VERSION']}" in page
 
 
 def test_report_link_counts_the_download_and_redirects(client):

@@ -32,7 +32,8 @@ def test_register_stores_the_registration_and_its_confirmation_and_redirects(cli
     registration = db.session.scalar(select(Registration))
     assert (registration.email, registration.family_name, registration.given_name) == ("li.wang@example.com", "王", "力")
     assert registration.language == "zh" and registration.status == "confirmed"
-    assert registration.privacy_consent_at is not None and registration.privacy_consent_version
+    assert registration.privacy_consent_at is not None
+    assert registration.privacy_consent_version == client.application.config["PRIVACY_NOTICE_VERSION"]
     assert registration.marketing_consent
     assert [m.kind for m in registration.mails] == ["confirmation"]
     page = client.get(response.headers["Location"] + "?lang=zh").get_data(as_text=True)

@@ -55,10 +55,16 @@ def test_several_edits_in_a_row_send_one_mail_per_live_registrant(app, smtp_serv
 
     messages = smtp_server.extract_emails(count=2)
     assert sorted(m["To"].addresses[0].addr_spec for m in messages) == ["p0@example.com", "p1@example.com"]
-    body = text_body(messages[0])
-    assert "Haus der Wirtschaft, Berlin" in body and "Rathaus Hamburg" in body   # old -> new venue
-    old_time = starts.astimezone(event.zone).strftime("%-I:%M")
-    assert old_time in body
+    # Each change is a "before" and a "now" line; anywhere else in the mail the old time could
+    # show up inside another time of the day ("1:23" in "21:23") and the new venue always does.
+    english_half = [line.strip() for line in text_body(messages[0]).split("-" * 60)[0].splitlines()]
+    when = english_half.index("Date and time:")
+    before, after = english_half[when + 1:when + 3]
+    old_start = starts.astimezone(event.zone)
+    assert before.startswith("before: ") and f", {old_start:%-I:%M}" in before  # "2026, 6:23 PM"
+    assert after.startswith("now: ") and f", {old_start + timedelta(hours=1):%-I:%M}" in after
+    where = english_half.index("Venue:")
+    assert english_half[where + 1:where + 3] == ["before: Haus der Wirtschaft, Berlin", "now: Rathaus Hamburg"]
     [entry] = calendar_part(messages[0]).walk("VEVENT")
     assert int(entry["SEQUENCE"]) == 2 and str(entry["UID"]) == f"event-{event.id}@events.test"
     assert entry.decoded("DTSTART") == starts + timedelta(hours=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from sqlalchemy import select
 
@@ -20,7 +23,23 @@ def app_overrides(smtp_server):
     return {"MAIL_PORT": smtp_server.port}
 
 
-def test_everyone_who_wants_the_edition_gets_one_mail_with_its_link(app, smtp_server):
+def links(html: str) -> list[tuple[str, str]]:
+    """``(address, words)`` of every link in a mail's HTML, in order."""
+    found = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', html)
+    return [(unescape(url), unescape(words).strip()) for url, words in found]
+
+
+def report_links(html: str) -> list[tuple[str, str]]:
+    """The report links among them: every mail has other links (registration, event)."""
+    return [(url, words) for url, words in links(html) if url.startswith("http://events.test/reports/")]
+
+
+def report_urls(text: str) -> list[str]:
+    """Every report address in a mail's text part, in order."""
+    return re.findall(r"http://events\.test/reports/\S*", text)
+
+
+def test_everyone_who_wants_the_edition_gets_one_mail_with_its_link(app, client, smtp_server):
     hamburg, berlin = make_event(slug="hamburg"), make_event(slug="berlin")
     make_registration(hamburg, email="reader@example.com", language="zh")
     make_registration(berlin, email="reader@example.com", language="zh")  # two events, one mail
@@ -43,26 +62,48 @@ def test_everyone_who_wants_the_edition_gets_one_mail_with_its_link(app, smtp_se
         pass
 
     [message] = smtp_server.extract_emails(count=1, to="reader@example.com")
-    assert message["Subject"].startswith("报告已发布：智慧城市中国")
-    assert "http://events.test/reports/zh?event=berlin" in text_body(message)
-    assert "report" in html_body(message).lower()
+    assert message["Subject"].startswith("报告已发布：智慧城市中国：中国城市的未来 | ")
+    # Only the Chinese edition exists: the mail links it (through the counted download link of
+    # the reader's latest event), and no English edition that was never published.
+    zh_link = "http://events.test/reports/zh?event=berlin"
+    body, html = text_body(message), html_body(message)
+    assert set(report_urls(body)) == {zh_link}
+    assert {url for url, _ in report_links(html)} == {zh_link}
+    # What each half announces is this edition: its title and link come right after the news.
+    for news in ("报告新版本现已发布：", "A new edition of the report is available:"):
+        assert body.split(news, 1)[1].split()[:2] == ["智慧城市中国：中国城市的未来", zh_link]
+        assert links(html.split(news, 1)[1])[0] == (zh_link, "智慧城市中国：中国城市的未来")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     smtp_server.extract_emails(count=1, to="other@example.com")
     smtp_server.wait_quiet(0.3)
     assert len(smtp_server.messages) == 2
     db.session.rollback()
     assert db.session.scalar(select(Report.url)) == "https://oav.de/smart-city-china-zh-v2.pdf"
+    # The link in the mail leads to the corrected edition.
+    assert client.get(zh_link.removeprefix("http://events.test")).headers["Location"] == (
+        "https://oav.de/smart-city-china-zh-v2.pdf")
 
 
-def test_the_confirmation_links_every_published_edition(app, smtp_server):
+def test_the_confirmation_links_every_published_edition_and_no_other(app, smtp_server):
     publish_report("en", "https://oav.de/scc-en.pdf")
+    early = make_registration(make_event(slug="berlin"), email="early@example.com")
+    send_from_outbox(early.mails.first().id)
+    [before] = smtp_server.extract_emails(count=1, to="early@example.com")
+    english = ("http://events.test/reports/en?event=berlin", "Smart City China: China's Urban Future")
+    assert set(report_urls(text_body(before))) == {english[0]}  # no Chinese edition yet
+    assert set(report_links(html_body(before))) == {english}
+
     publish_report("zh", "https://oav.de/scc-zh.pdf")
-    registration = make_registration(make_event(slug="shanghai"))
+    registration = make_registration(make_event(slug="shanghai"), email="late@example.com")
     send_from_outbox(registration.mails.first().id)
-    [message] = smtp_server.extract_emails(count=1)
+    [message] = smtp_server.extract_emails(count=1, to="late@example.com")
     body = text_body(message)
-    assert "http://events.test/reports/en?event=shanghai" in body
-    assert "http://events.test/reports/zh?event=shanghai" in body
+    assert set(report_urls(body)) == {"http://events.test/reports/en?event=shanghai",
+                                      "http://events.test/reports/zh?event=shanghai"}
+    assert set(report_links(html_body(message))) == {
+        ("http://events.test/reports/en?event=shanghai", "Smart City China: China's Urban Future"),
+        ("http://events.test/reports/zh?event=shanghai", "智慧城市中国：中国城市的未来"),
+    }
 
 
 @pytest.mark.parametrize("language, url", [("fr", "https://oav.de/x.pdf"), ("zh", "oav.de/x.pdf"),
