@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import sys
 from pathlib import Path
 
@@ -11,13 +12,14 @@ from flask.cli import AppGroup
 
 from .services.events import SEED_FILE, EventImportError, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
+from .services.mailing.bounces import import_bounces
 from .services.organizers import OrganizerError, create_api_token, create_organizer
 from .services.reminders import run_due
 from .services.reports import ReportError, publish_report, seed_edition
 
 
 def init_app(app: Flask) -> None:
-    for group in (events_cli, organizers_cli, reports_cli, reminders_cli, attendees_cli):
+    for group in (events_cli, organizers_cli, reports_cli, reminders_cli, attendees_cli, mail_cli):
         app.cli.add_command(group)
 
 
@@ -26,6 +28,9 @@ organizers_cli = AppGroup("organizers", help="Manage organizer accounts and API 
 reports_cli = AppGroup("reports", help="Publish report editions.")
 reminders_cli = AppGroup("reminders", help="Send the reminders that are due.")
 attendees_cli = AppGroup("attendees", help="Export attendee lists.")
+mail_cli = AppGroup("mail", help="Mail delivery: bounces.")
+bounces_cli = AppGroup("bounces", help="Read returned mail (bounces).")
+mail_cli.add_command(bounces_cli)
 
 
 def _import(path: str) -> None:
@@ -112,3 +117,15 @@ def export_attendees_command(slug: str, fmt: str, output: str | None) -> None:
     except ExportError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"{count} registrations written to {path}.")
+
+
+@bounces_cli.command("import")
+@click.argument("path", type=click.Path(exists=True))
+def import_bounces_command(path: str) -> None:
+    """Read the returned mail in PATH (a Maildir folder or an mbox file)."""
+    try:
+        counts = import_bounces(path)
+    except (OSError, mailbox.Error) as error:
+        raise click.ClickException(f"{path}: cannot read it as a Maildir or an mbox file: {error}") from error
+    click.echo(f"{counts['bounced']} hard bounces recorded, {counts['not_a_hard_bounce']} delays or "
+               f"replies left alone, {counts['ignored']} not about our mail.")

@@ -85,6 +85,8 @@ def openapi_document() -> dict:
                         "status": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]},
                         "family_name": {"type": "string"}, "given_name": {"type": "string"},
                         "email": {"type": "string", "format": "email"},
+                        "email_status": {"type": "string", "enum": ["ok", "bouncing"],
+                                         "description": "bouncing: mail to the address came back for good."},
                         "organization": {"type": "string"}, "job_title": {"type": "string"},
                         "language": {"type": "string", "enum": ["en", "zh", "de"]},
                         "marketing_consent": {"type": "boolean"},

@@ -108,6 +108,7 @@ def registration_json(registration: Registration, event: Event) -> dict:
         "family_name": registration.family_name,
         "given_name": registration.given_name,
         "email": registration.email,
+        "email_status": registration.email_status,
         "organization": registration.organization,
         "job_title": registration.job_title,
         "language": registration.language,

@@ -58,6 +58,7 @@ def status_names() -> dict[str, str]:
         "draft": _("draft"), "published": _("published"), "cancelled": _("cancelled"),
         "confirmed": _("confirmed"), "waitlisted": _("waiting list"),
         "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "failed": _("failed"),
+        "bounced": _("bounced"),
     }
 
 

@@ -98,12 +98,15 @@ def mails_of(registration: Registration) -> list[OutboundMail]:
 def resend_confirmation(registration_id: int, now: datetime | None = None) -> OutboundMail | None:
     """Queue the confirmation again (the waitlisted mail for someone still waiting).
 
-    Returns ``None`` for a cancelled registration, which has nothing to confirm.
+    An organizer resends after checking the address (or correcting it), so a bounce recorded
+    for it is forgotten. Returns ``None`` for a cancelled registration, which has nothing to
+    confirm.
     """
     now = now or utcnow()
     with locked(Registration, registration_id) as registration:
         if not registration.is_live:
             return None
+        registration.email_bounced_at = None
         kind = (MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
                 else MailKind.WAITLISTED)
         return queue_mail(registration, kind, f"{kind}:resend:{now:%Y%m%dT%H%M%S.%f}")

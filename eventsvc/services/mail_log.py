@@ -18,6 +18,7 @@ MAIL_FILTERS = {
     "failed": (MailStatus.FAILED,),
     "pending": (MailStatus.QUEUED, MailStatus.SENDING),
     "sent": (MailStatus.SENT,),
+    "bounced": (MailStatus.BOUNCED,),
 }
 PER_PAGE = 100
 
