@@ -57,6 +57,7 @@ browser:
 
 test: install browser
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check --quiet --select F,E9 eventsvc tests bench
 	$(BIN)/pytest
 
 test-fast: install

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from babel.dates import format_datetime
 from flask_babel import get_locale
 
-from ..models import Registration, RegistrationStatus
+from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
 from ..services import attendees, checkin, exports, registration as registration_service
 from .routes import bp

@@ -55,14 +55,12 @@ def run_due(now: datetime | None = None) -> int:
     ))
     for event in events:
         for key, moment in due_offsets(event, now):
-            recipients = db.session.scalars(
-                select(Registration.id).where(
-                    Registration.event_id == event.id,
-                    Registration.status == RegistrationStatus.CONFIRMED,
-                    Registration.unsubscribed_at.is_(None),
-                    Registration.created_at <= moment,
-                ).order_by(Registration.id)
-            ).all()
+            recipients = select(Registration.id).where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.unsubscribed_at.is_(None),
+                Registration.created_at <= moment,
+            )
             queued += queue_for_each(recipients, MailKind.REMINDER, f"reminder:{key}")
     end_read()
     return queued

@@ -78,8 +78,7 @@ def publish_report(language: str, url: str, title: str | None = None,
                Registration.unsubscribed_at.is_(None), Registration.email.not_in(already_mailed))
         .group_by(Registration.email)
     )
-    recipients = db.session.scalars(latest_per_address).all()
-    queued = queue_for_each(sorted(recipients), MailKind.REPORT, dedupe_key, {"language": language})
+    queued = queue_for_each(latest_per_address, MailKind.REPORT, dedupe_key, {"language": language})
     db.session.refresh(report)
     return PublishResult(report=report, mails_queued=queued)
 

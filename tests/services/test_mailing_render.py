@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import email
+import io
 import random
 from datetime import datetime, timezone
 from email import policy
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from eventsvc.extensions import db
 from eventsvc.services.mailing.message import build_message
@@ -221,3 +224,14 @@ def test_backoff_doubles_with_jitter_and_spans_more_than_an_hour():
     assert sum(0.75 * delay for delay in nominal_schedule(8, 60)) > 3600  # even with the least jitter
     delays = [retry_delay(1, 60, rng) for _ in range(50)]
     assert min(delays) >= 45 and max(delays) <= 75 and len(set(delays)) > 1
+
+
+def test_the_qr_code_in_the_confirmation_scans_as_the_check_in_code(app):
+    """What the scanner at the door reads (zxing-cpp, an independent decoder)."""
+    registration = make_registration(make_event())
+    _, message = sent_form(registration)
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    picture = Image.open(io.BytesIO(image.get_content()))
+    assert 120 <= picture.width <= 200 and picture.width == picture.height
+    [code] = zxingcpp.read_barcodes(picture)
+    assert code.text == registration.checkin_code

@@ -1,45 +1,66 @@
 """Queueing one mail for many registrants at once (reminders, event changes, report editions).
 
-Rows are written in batches, each batch its own transaction: the worker starts on the first
-batch while the next is written, and a crash midway leaves whole batches that a second run
+The rows are written set-based: one ``INSERT … SELECT`` per batch takes the recipients from a
+query (or a list of ids), leaves out whoever already has the dedupe key, and returns the new ids
+for the worker. 50,000 reminders are a few statements, not 50,000 ORM objects. A list of ids is
+written in batches of :data:`BULK_BATCH`, each its own transaction, so the worker starts on the
+first batch while the next is written; a crash midway leaves whole batches that a second run
 completes (the dedupe key stops anyone from getting the same mail twice). Called inside a
-caller's transaction (an event cancelled under its lock), every batch joins that one instead.
+caller's transaction (an event cancelled under its lock), the batches join that one instead.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, literal, null, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
-from ...models import MailKind, OutboundMail
+from ...models import MailKind, MailStatus, OutboundMail, Registration
+from ...models.types import JSONType, UTCDateTime, utcnow
 from ..transaction import transaction
+from .outbox import note_queued
 
-#: Rows per transaction.
-BULK_BATCH = 500
+#: Recipients per statement and transaction when they come as a list of ids.
+BULK_BATCH = 5000
 
 
-def queue_for_each(registration_ids: Iterable[int], kind: MailKind, dedupe_key: str,
+def queue_for_each(recipients: Iterable[int] | Select, kind: MailKind, dedupe_key: str,
                    payload: dict | None = None) -> int:
-    """Queue ``kind`` for every registration in ``registration_ids`` that lacks ``dedupe_key``.
-
-    Each :data:`BULK_BATCH` rows are one transaction (unless the caller's transaction holds them
-    all); the outbox hook hands the new mail to the worker after each commit. Returns how many
-    were queued.
-    """
-    ids = list(dict.fromkeys(registration_ids))
+    """Queue ``kind`` for every registration in ``recipients`` (ids, or a query of ids) that
+    lacks ``dedupe_key``; the worker hears of them after each commit. Returns how many."""
+    if isinstance(recipients, Select):
+        return _insert(recipients.subquery(), kind, dedupe_key, payload)
+    ids = list(dict.fromkeys(recipients))
     queued = 0
     for start in range(0, len(ids), BULK_BATCH):
-        chunk = ids[start:start + BULK_BATCH]
-        with transaction():
-            have = set(db.session.scalars(
-                select(OutboundMail.registration_id).where(
-                    OutboundMail.registration_id.in_(chunk), OutboundMail.dedupe_key == dedupe_key)
-            ))
-            rows = [OutboundMail(registration_id=rid, kind=kind, dedupe_key=dedupe_key, payload=payload)
-                    for rid in chunk if rid not in have]
-            db.session.add_all(rows)
-            db.session.flush()
-        queued += len(rows)
+        chunk = select(Registration.id).where(Registration.id.in_(ids[start:start + BULK_BATCH])).subquery()
+        queued += _insert(chunk, kind, dedupe_key, payload)
     return queued
+
+
+def _insert(recipients, kind: MailKind, dedupe_key: str, payload: dict | None) -> int:
+    """One ``INSERT … SELECT`` of the mails for the ids in the subquery ``recipients``."""
+    now = utcnow()
+    existing = aliased(OutboundMail)
+    registration_id = recipients.c[0]
+    rows = select(
+        registration_id,
+        literal(str(kind)),
+        literal(dedupe_key),
+        literal(payload, JSONType) if payload is not None else null(),
+        literal(str(MailStatus.QUEUED)),
+        literal(0),
+        literal(now, UTCDateTime()),
+        literal(now, UTCDateTime()),
+    ).where(~select(existing.id).where(existing.registration_id == registration_id,
+                                        existing.dedupe_key == dedupe_key).exists())
+    statement = insert(OutboundMail).from_select(
+        ["registration_id", "kind", "dedupe_key", "payload", "status", "attempts", "next_attempt_at",
+         "created_at"], rows,
+    ).returning(OutboundMail.id)
+    with transaction():
+        ids = list(db.session.scalars(statement))
+        note_queued(ids)
+    return len(ids)

@@ -74,6 +74,13 @@ def enqueue_send(mail_ids: list[int]) -> None:
             return
 
 
+def note_queued(mail_ids: list[int]) -> None:
+    """Mail rows written without the ORM (a bulk ``INSERT … SELECT``): release them after the
+    commit like any other."""
+    if mail_ids:
+        db.session().info.setdefault(_PENDING_KEY, []).extend(mail_ids)
+
+
 def _collect_new_mail(session: Session, _context) -> None:
     ids = [obj.id for obj in session.new if isinstance(obj, OutboundMail)]
     if ids:

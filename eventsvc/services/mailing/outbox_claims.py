@@ -123,8 +123,17 @@ def _window_frees_at(key: str, cap: Cap, now: datetime) -> datetime:
 
 
 def _record(mail_id: int, route: str | None = None, **values) -> None:
-    """Move a mail this worker holds (``sending``) on, committed at once, mail by mail."""
+    """Move a mail this worker holds (``sending``) on, committed at once, mail by mail.
+
+    On PostgreSQL the commit does not wait for the write-ahead log to reach the disk
+    (``synchronous_commit off`` for this one transaction): the row is committed and visible at
+    once, so a worker killed now loses nothing; only a crash of the database server itself in
+    the next fraction of a second could forget the mark, and then the mail goes once more. It
+    spares each mail a disk flush.
+    """
     with transaction():
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         db.session.execute(
             update(OutboundMail)
             .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.SENDING)
