@@ -12,7 +12,7 @@ import traceback
 
 from .common import RESULTS_DIR
 
-BENCHMARKS = ("registration", "mail", "export")
+BENCHMARKS = ("registration", "mail", "reminders", "export")
 
 
 def main(argv: list[str]) -> int:

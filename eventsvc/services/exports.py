@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -194,14 +192,18 @@ def _postgres_csv_rows(event: Event, on_rows: Callable[[int], None] | None) -> I
         end_read()  # also ends the transaction-local time zone
 
 
-def _xlsx_text(value: str) -> str | None:
-    # XML cannot hold most control characters (openpyxl would raise on them); an empty cell is
-    # left empty rather than holding an empty string.
-    return ILLEGAL_CHARACTERS_RE.sub("", value) or None
-
-
 def write_xlsx(event: Event, target, on_rows: Callable[[int], None] | None = None) -> None:
     """Write the XLSX file to ``target`` (a path or a binary file) in openpyxl's write-only mode."""
+    # Imported here, not at the top: openpyxl costs every web, worker and command process about
+    # 15 MB, and only an XLSX export needs it (docs/architecture.md, "Decisions worth knowing").
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def _xlsx_text(value: str) -> str | None:
+        # XML cannot hold most control characters (openpyxl would raise on them); an empty cell
+        # is left empty rather than holding an empty string.
+        return ILLEGAL_CHARACTERS_RE.sub("", value) or None
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Attendees")
     sheet.append(list(EXPORT_COLUMNS))

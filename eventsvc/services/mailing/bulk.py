@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Select, insert, literal, null, select
-from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import MailKind, MailStatus, OutboundMail, Registration
@@ -43,8 +42,11 @@ def queue_for_each(recipients: Iterable[int] | Select, kind: MailKind, dedupe_ke
 def _insert(recipients, kind: MailKind, dedupe_key: str, payload: dict | None) -> int:
     """One ``INSERT … SELECT`` of the mails for the ids in the subquery ``recipients``."""
     now = utcnow()
-    existing = aliased(OutboundMail)
     registration_id = recipients.c[0]
+    # NOT IN, not NOT EXISTS: PostgreSQL hashes the subquery once. A correlated NOT EXISTS became
+    # a nested loop that scanned the table being filled for every recipient (O(n²): minutes for
+    # 50,000 reminders).
+    already = select(OutboundMail.registration_id).where(OutboundMail.dedupe_key == dedupe_key)
     rows = select(
         registration_id,
         literal(str(kind)),
@@ -54,8 +56,7 @@ def _insert(recipients, kind: MailKind, dedupe_key: str, payload: dict | None) -
         literal(0),
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()),
-    ).where(~select(existing.id).where(existing.registration_id == registration_id,
-                                        existing.dedupe_key == dedupe_key).exists())
+    ).where(registration_id.not_in(already))
     statement = insert(OutboundMail).from_select(
         ["registration_id", "kind", "dedupe_key", "payload", "status", "attempts", "next_attempt_at",
          "created_at"], rows,

