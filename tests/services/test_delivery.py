@@ -19,6 +19,7 @@ from eventsvc.models.types import utcnow
 from eventsvc.services.mailing import send_from_outbox
 from eventsvc.services.mailing import delivery
 from eventsvc.services.mailing.delivery import MailSettingError, mail_id_from_bounce_address
+from eventsvc.services.reports import publish_report
 from tests.factories import make_event, make_registration
 from tests.fixtures.mail import SMTPServer
 
@@ -146,3 +147,40 @@ def test_with_a_bounce_address_each_mail_has_its_own_signed_envelope_sender(app,
     assert mail_id_from_bounce_address(sender) == mail.id
     forged = sender.replace(f"+{mail.id}-", f"+{mail.id + 1}-")
     assert mail_id_from_bounce_address(forged) is None
+
+
+def test_a_provider_that_answers_421_over_its_limit_gets_the_mail_later_once(app, smtp_server, cn_relay):
+    cn_relay.reply = "421 4.7.0 [qq.com] Too many mails from your IP, try again later"
+    event = make_event()
+    for n in range(3):
+        make_registration(event, email=f"user{n}@qq.com")
+    _drain()
+    db.session.rollback()
+    waiting = list(db.session.scalars(select(OutboundMail).where(OutboundMail.status == "queued")))
+    assert len(waiting) == 3 and all(m.last_error.startswith("421 4.7.0") for m in waiting)
+    cn_relay.reply = None
+    _drain(utcnow() + timedelta(hours=2))
+    recipients = [r for _, rcpts in cn_relay.envelopes for r in rcpts]
+    assert sorted(recipients) == ["user0@qq.com", "user1@qq.com", "user2@qq.com"]
+
+
+def test_a_report_edition_drains_at_the_caps_pace_with_nothing_lost_or_sent_twice(app, smtp_server):
+    app.config.update(MAIL_ROUTES="", MAIL_BATCH_SIZE=7)
+    app.extensions["eventsvc.delivery"] = delivery.load(app)
+    event = make_event()
+    for n in range(25):
+        make_registration(event, email=f"reader{n}@qq.com")
+    _drain()  # the confirmations, before any cap
+    smtp_server.clear()
+    app.config["MAIL_RATE_LIMITS"] = "qq.com=10/h"
+    app.extensions["eventsvc.delivery"] = delivery.load(app)
+    start = utcnow()
+    assert publish_report("zh", "https://oav.example/zh.pdf", now=start).mails_queued == 25
+    per_hour = []
+    for hour in range(4):
+        before = len(smtp_server.envelopes)
+        _drain(start + timedelta(hours=hour, minutes=1))
+        per_hour.append(len(smtp_server.envelopes) - before)
+    assert per_hour == [10, 10, 5, 0]
+    recipients = [r for _, rcpts in smtp_server.envelopes for r in rcpts]
+    assert sorted(recipients) == sorted(f"reader{n}@qq.com" for n in range(25))

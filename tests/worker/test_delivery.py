@@ -6,6 +6,7 @@ import pytest
 
 from eventsvc.extensions import db
 from tests.factories import make_event, make_registration
+from tests.fixtures.mail import SMTPServer
 from tests.fixtures.worker import use_broker
 
 pytestmark = pytest.mark.worker
@@ -19,3 +20,20 @@ def test_the_documented_worker_command_sends_the_confirmation(pg_app, smtp_serve
     db.session.rollback()
     [message] = smtp_server.extract_emails(count=1, to="li.wei@example.cn", timeout=30)
     assert str(message["Subject"]).startswith("报名确认：发布会")
+
+
+def test_the_worker_sends_each_domain_through_its_route(pg_app, smtp_server, redis_broker, start_worker):
+    cn_relay = SMTPServer().start()
+    try:
+        use_broker(pg_app, redis_broker)
+        start_worker(pg_app, smtp_server, redis_broker, queues=None,
+                     env={"MAIL_ROUTES": f"qq.com 163.com=smtp://127.0.0.1:{cn_relay.port}"})
+        event = make_event()
+        make_registration(event, email="wang@qq.com", language="zh")
+        make_registration(event, email="anna@example.de", language="de")
+        db.session.rollback()
+        cn_relay.extract_emails(count=1, to="wang@qq.com", timeout=30)
+        smtp_server.extract_emails(count=1, to="anna@example.de", timeout=30)
+        assert len(cn_relay.messages) == 1 and len(smtp_server.messages) == 1
+    finally:
+        cn_relay.stop()
