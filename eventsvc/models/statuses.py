@@ -41,6 +41,8 @@ class MailKind(StrEnum):
     REPORT = "report"
     EVENT_CHANGED = "event_changed"
     EVENT_CANCELLED = "event_cancelled"
+    #: An organizer's own message to the attendees (:class:`eventsvc.models.Message`).
+    MESSAGE = "message"
 
 
 #: Statuses that hold a seat or a place in line; at most one such registration per address.

@@ -4,7 +4,7 @@
 module per area, and importing them registers them on the blueprint.
 """
 
-from . import views_attendees, views_auth, views_events, views_mail
+from . import views_attendees, views_auth, views_events, views_mail, views_messages
 from .routes import bp
 
-__all__ = ["bp", "views_attendees", "views_auth", "views_events", "views_mail"]
+__all__ = ["bp", "views_attendees", "views_auth", "views_events", "views_mail", "views_messages"]

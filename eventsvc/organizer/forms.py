@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField, PasswordField,
-                     SelectChoice, SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
+                     PasswordField, SelectChoice, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..models.message import AUDIENCES
 from ..services.durations import DurationError, parse_reminder_offsets
+from ..services.messages import MAX_BODY, MAX_SUBJECT
 from ..services.event_values import (LANGUAGE_PAIRS, MAX_CAPACITY, MAX_CITY, MAX_NOTES, MAX_SLUG,
                                      MAX_ZONE, SLUG, TEXT_LIMITS, valid_zone)
 
@@ -86,3 +88,23 @@ class EventForm(FlaskForm):
     def validate_slug(self, field) -> None:
         if not SLUG.match(field.data or ""):
             raise ValidationError(_l("Use lower-case letters, digits and single hyphens only."))
+
+
+class MessageForm(FlaskForm):
+    """A message to attendees: subject and text per language of the event's mail, the audience."""
+
+    subject_en = StringField(_l("Subject (English)"), validators=[Optional(), Length(max=MAX_SUBJECT)])
+    body_en = TextAreaField(_l("Text (English)"), validators=[Optional(), Length(max=MAX_BODY)],
+                            description=_l("Plain text or Markdown: blank lines between paragraphs, links as they are."))
+    subject_zh = StringField(_l("Subject (Chinese)"), validators=[Optional(), Length(max=MAX_SUBJECT)])
+    body_zh = TextAreaField(_l("Text (Chinese)"), validators=[Optional(), Length(max=MAX_BODY)])
+    subject_de = StringField(_l("Subject (German)"), validators=[Optional(), Length(max=MAX_SUBJECT)])
+    body_de = TextAreaField(_l("Text (German)"), validators=[Optional(), Length(max=MAX_BODY)])
+    audience = SelectField(_l("Who gets it"), choices=[SelectChoice(a, a) for a in AUDIENCES], default="all")
+    preview_as = StringField(_l("Preview as"), validators=[Optional(), Length(max=64)])
+    draft_token = HiddenField(validators=[DataRequired(), Length(max=64)])
+    send = StringField(validators=[Optional(), Length(max=20)])
+
+    def __init__(self, *args, languages=("en",), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.languages = list(languages)

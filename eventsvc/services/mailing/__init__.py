@@ -53,7 +53,7 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 #: Kinds that are moot once the registration is cancelled (the cancellation mail itself is not).
 _MOOT_AFTER_CANCEL = {MailKind.CONFIRMATION, MailKind.ALREADY_REGISTERED, MailKind.WAITLISTED,
-                      MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED}
+                      MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED, MailKind.MESSAGE}
 
 
 def init_app(app: Flask) -> None:

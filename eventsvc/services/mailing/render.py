@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import segno
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from babel.dates import format_date, format_time, get_timezone_name
 from flask import current_app, render_template
@@ -25,7 +27,7 @@ from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Event, MailKind, OutboundMail, Registration, Report
+from ...models import Event, MailKind, Message, OutboundMail, Registration, Report
 from ..calendar import build_ics
 from ..seats import waitlist_position
 
@@ -72,6 +74,19 @@ class RenderedMail:
     qr_cid: str | None = None
     unsubscribe_url: str | None = None
     languages: list[str] = field(default_factory=list)
+
+
+#: CommonMark for organizers' messages, raw HTML off: any HTML in the text shows as text.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def message_html(text: str) -> Markup:
+    """An organizer's text (plain or Markdown) as HTML: paragraphs, lists and links kept."""
+    return Markup(_MARKDOWN.render(text))
+
+
+def _in_language(texts: dict, language: str) -> str:
+    return texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
 
 
 def one_line(value: str) -> str:
@@ -170,6 +185,9 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             subject_title = one_line(report.title) if report else title
         else:
             subject_title = title
+        if mail.kind == MailKind.MESSAGE:
+            body = _in_language(extra["message_bodies"], language)
+            extra = dict(extra, message_text=body, message_html=message_html(body))
         context = dict(
             extra,
             kind=mail.kind,
@@ -183,7 +201,10 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             other_time=other_side_time(event, language),
             changes=_changes(mail, event, language) if mail.kind == MailKind.EVENT_CHANGED else [],
         )
-        subject = str(SUBJECTS[mail.kind]) % {"title": subject_title}
+        if mail.kind == MailKind.MESSAGE:
+            subject = one_line(_in_language(extra["message_subjects"], language))
+        else:
+            subject = str(SUBJECTS[mail.kind]) % {"title": subject_title}
         text = render_template(f"email/{mail.kind}.txt", **context)
         html = render_template(f"email/{mail.kind}.html", **context)
     return subject, text, html
@@ -211,6 +232,14 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
     extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {})
     if mail.kind == MailKind.WAITLISTED:
         extra["position"] = waitlist_position(registration)
+    if mail.kind == MailKind.MESSAGE:
+        payload = mail.payload or {}
+        if "subjects" in payload:  # a preview: the texts as written, nothing stored yet
+            subjects, bodies = payload["subjects"], payload["bodies"]
+        else:
+            message = db.session.get(Message, payload["message_id"])
+            subjects, bodies = message.subjects, message.bodies
+        extra["message_subjects"], extra["message_bodies"] = subjects, bodies
     if mail.kind == MailKind.REPORT:
         language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
         extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
