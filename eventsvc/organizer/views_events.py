@@ -164,6 +164,17 @@ def unpublish_event(slug: str):
     return redirect(url_for("organizer.dashboard", slug=slug))
 
 
+@bp.post("/events/<slug>/copy")
+def copy_event(slug: str):
+    """A new draft with this event's texts and settings, opened for editing."""
+    event = load_event(slug)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("organizer.dashboard", slug=slug))
+    copy = event_admin.copy_event(event.id)
+    flash(_("This is a copy, saved as a draft: set its address name and dates, then publish it."), "info")
+    return redirect(url_for("organizer.edit_event", slug=copy.slug))
+
+
 @bp.route("/events/<slug>/cancel", methods=["GET", "POST"])
 def cancel_event(slug: str):
     """Cancelling asks first: it mails every registrant and cannot be undone."""

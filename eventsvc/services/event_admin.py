@@ -9,6 +9,7 @@ every registrant.
 
 from __future__ import annotations
 
+from copy import deepcopy as copy_value
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from ..extensions import db
 from ..models import Event, EventStatus
 from ..models.types import utcnow
 from . import event_changes
-from .event_values import EventValueError, EventValues
+from .event_values import MAX_SLUG, EventValueError, EventValues
 from .registration import promote_from_waitlist
 from .transaction import lock, locked, transaction
 
@@ -110,6 +111,26 @@ def _saved(save) -> Event:
         return save().event
     except IntegrityError as error:
         raise EventValueError("slug", "slug_taken", "another event already has this slug") from error
+
+
+#: Fields a copy takes over: texts and settings, not the status, registrations or history.
+_COPIED = ("title", "description", "venue", "city", "country", "timezone", "starts_at", "ends_at",
+           "capacity", "waitlist_enabled", "registration_opens_at", "registration_closes_at",
+           "languages", "reminder_offsets", "notes")
+
+
+def copy_event(event_id: int) -> Event:
+    """A new draft with the event's texts and settings (next year's edition), under a free slug
+    ``<slug>-copy``, ``<slug>-copy-2``, …; the organizer then sets its dates and publishes it."""
+    with transaction():
+        source = db.session.get(Event, event_id)
+        stem = f"{source.slug[:MAX_SLUG - 9]}-copy"
+        taken = set(db.session.scalars(select(Event.slug).where(Event.slug.like(f"{stem}%"))))
+        slug = next(s for s in [stem, *(f"{stem}-{n}" for n in range(2, 1000))] if s not in taken)
+        copy = Event(slug=slug, status=EventStatus.DRAFT,
+                     **{name: copy_value(getattr(source, name)) for name in _COPIED})
+        db.session.add(copy)
+    return copy
 
 
 def publish_event(event_id: int) -> Event:

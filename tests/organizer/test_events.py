@@ -138,3 +138,17 @@ def test_saving_an_untouched_form_announces_nothing(app, organizer_client):
     edited = db.session.get(Event, event.id)
     assert edited.title["en"] == "A new title"
     assert edited.ics_sequence == 0 and edited.change_notice_due_at is None
+
+
+def test_copying_an_event_makes_a_draft_with_its_texts_and_settings_and_nobody_registered(app, organizer_client):
+    event = make_event(slug="berlin-2027", capacity=80, languages=["de", "en"], reminder_offsets=["P14D", "P1D"])
+    make_registration(event)
+    response = organizer_client.post("/organizer/events/berlin-2027/copy")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/organizer/events/berlin-2027-copy/edit")
+    copy = db.session.scalar(select(Event).where(Event.slug == "berlin-2027-copy"))
+    assert copy.status == "draft" and copy.registrations.count() == 0
+    for name in ("title", "description", "venue", "city", "timezone", "starts_at", "capacity", "languages",
+                 "reminder_offsets"):
+        assert getattr(copy, name) == getattr(event, name), name
+    organizer_client.post("/organizer/events/berlin-2027/copy")
+    assert db.session.scalar(select(Event.id).where(Event.slug == "berlin-2027-copy-2")) is not None
