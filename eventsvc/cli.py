@@ -10,8 +10,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .services.events import SEED_FILE, EventImportError, import_events, load_events_file
+from .services.events import SEED_FILE, EventImportError, find_event, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
+from .services.follow_up import invite
 from .services.mailing.bounces import import_bounces
 from .services.organizers import OrganizerError, create_api_token, create_organizer
 from .services.reminders import run_due
@@ -46,6 +47,16 @@ def _import(path: str) -> None:
 def import_command(file: str) -> None:
     """Create or update events from a YAML or JSON FILE (matched by slug)."""
     _import(file)
+
+
+@events_cli.command("invite")
+@click.argument("slug")
+def invite_command(slug: str) -> None:
+    """Invite every address with a confirmed consent to the event SLUG (once per address)."""
+    event = find_event(slug)
+    if event is None:
+        raise click.ClickException(f"No event has the slug {slug!r}.")
+    click.echo(f"{invite(event.id)} invitations queued.")
 
 
 @events_cli.command("seed")

@@ -43,6 +43,10 @@ class MailKind(StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     #: An organizer's own message to the attendees (:class:`eventsvc.models.Message`).
     MESSAGE = "message"
+    #: "Please confirm that you want to hear about follow-up events" (double opt-in).
+    CONSENT = "consent"
+    #: An invitation to a follow-up event, to a confirmed consent (its event is in the payload).
+    INVITATION = "invitation"
 
 
 #: Statuses that hold a seat or a place in line; at most one such registration per address.

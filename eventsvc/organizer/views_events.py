@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..models import Event, EventStatus
-from ..services import dashboard, event_admin
+from ..services import dashboard, event_admin, follow_up
 from ..services.durations import describe_duration
 from ..services.event_values import EventValueError, validate_event
 from ..services.events import events_for_organizers, find_event
@@ -161,6 +161,15 @@ def unpublish_event(slug: str):
     if ActionForm().validate_on_submit():
         event_admin.unpublish_event(event.id)
         flash(_("The event is hidden from the public again."), "info")
+    return redirect(url_for("organizer.dashboard", slug=slug))
+
+
+@bp.post("/events/<slug>/invite")
+def invite_event(slug: str):
+    """Invite every address whose owner confirmed they want to hear about follow-up events."""
+    event = load_event(slug)
+    if ActionForm().validate_on_submit():
+        flash(_("%(count)d invitations are on their way.", count=follow_up.invite(event.id)), "info")
     return redirect(url_for("organizer.dashboard", slug=slug))
 
 

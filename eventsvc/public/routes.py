@@ -11,7 +11,7 @@ from ..forms import REGISTRATION_LIMIT, RegistrationForm
 from ..i18n import LANGUAGE_NAMES
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
-from ..services import registrant
+from ..services import follow_up, registrant
 from ..services.calendar import build_ics
 from ..services.events import find_event, listed_events
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
@@ -144,6 +144,28 @@ def unsubscribe(token: str):
         return render_template("public/unsubscribe.html", registration=registration)
 
 
+@bp.route("/consent/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the link's secret is the key; RFC 8058 one-click withdrawal posts without a token
+def consent(token: str):
+    """Confirm the wish to hear about follow-up events (double opt-in), or withdraw it.
+
+    POST ``action=confirm`` confirms; ``action=withdraw`` or a mail client's one-click
+    ``List-Unsubscribe=One-Click`` withdraws.
+    """
+    record = follow_up.find_consent(token)
+    if record is None:
+        abort(404)
+    language = request.args.get("lang") if request.args.get("lang") in LANGUAGE_NAMES else (
+        record.registration.language if record.registration else str(get_locale() or "en"))
+    with force_locale(language):
+        if request.method == "POST":
+            if request.form.get("action") == "confirm":
+                follow_up.confirm(record.id)
+            else:
+                follow_up.withdraw(record.id)
+        return render_template("public/consent.html", consent=record, token=token)
+
+
 @bp.get("/r/<token>/calendar.ics")
 def calendar(token: str):
     """The event as a calendar file, for a registrant who has a seat (same UID as in the mail)."""
@@ -157,7 +179,7 @@ def calendar(token: str):
 
 #: Pages whose URL holds the registrant's secret token.
 PRIVATE_ENDPOINTS = {"public.manage", "public.cancel", "public.change_language", "public.unsubscribe",
-                     "public.calendar"}
+                     "public.calendar", "public.consent"}
 
 
 @bp.after_request

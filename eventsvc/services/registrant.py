@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import Registration, Report, ReportDownload
 from ..models.types import utcnow
 from .events import find_event
+from .follow_up import withdraw_for_address
 from .transaction import locked, transaction
 
 
@@ -35,6 +36,7 @@ def unsubscribe(registration_id: int, now: datetime | None = None) -> Registrati
         if registration.unsubscribed_at is None:
             registration.unsubscribed_at = now
         registration.marketing_consent_at = None
+        withdraw_for_address(registration.email, now)
     return registration
 
 

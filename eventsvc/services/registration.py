@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, RegistrationStatus
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
+from .follow_up import request_consent
 from .seats import live_counts, seats_left, waitlist_position
 from .transaction import lock, locked, transaction
 
@@ -130,6 +131,8 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
             db.session.add(registration)
             queue_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
                        else MailKind.WAITLISTED)
+            if data.marketing_consent:  # double opt-in: a mail asks to confirm it
+                request_consent(registration, now)
             return RegistrationOutcome(registration, created=True)
     # Full, and no waiting list: those who waited keep the seats just given to them (committed
     # above); only the newcomer is turned away.

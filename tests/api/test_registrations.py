@@ -24,7 +24,8 @@ def test_created_with_the_public_id(client):
     registration = db.session.scalar(select(Registration))
     assert response.get_json() == {"id": registration.public_id, "status": "received"}
     assert registration.email == "anna.schmidt@example.com" and registration.language == "de"
-    assert registration.marketing_consent and [m.kind for m in registration.mails] == ["confirmation"]
+    # The follow-up consent only counts once confirmed: a second mail asks for that.
+    assert registration.marketing_consent and [m.kind for m in registration.mails] == ["confirmation", "consent"]
 
 
 def test_a_known_address_gets_the_same_answer_and_nothing_new(client):

@@ -35,7 +35,8 @@ def test_register_stores_the_registration_and_its_confirmation_and_redirects(cli
     assert registration.privacy_consent_at is not None
     assert registration.privacy_consent_version == client.application.config["PRIVACY_NOTICE_VERSION"]
     assert registration.marketing_consent
-    assert [m.kind for m in registration.mails] == ["confirmation"]
+    # The ticked box asks for confirmation by mail (double opt-in) besides the confirmation.
+    assert [m.kind for m in registration.mails] == ["confirmation", "consent"]
     page = client.get(response.headers["Location"] + "?lang=zh").get_data(as_text=True)
     assert "请查收邮件" in page
 

@@ -133,8 +133,10 @@ def test_the_bounce_listener_records_what_the_relay_forwards(app, smtp_server, t
     listener = subprocess.Popen([sys.executable, "-m", "eventsvc.bounces", "--port", str(port)], cwd=PROJECT_ROOT,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        banner = [listener.stdout.readline() for _ in range(5)]
-        assert any("Listening for bounces (SMTP) on 127.0.0.1" in line for line in banner), banner
+        banner = []
+        while not any("Listening for bounces (SMTP) on 127.0.0.1" in line for line in banner):
+            banner.append(listener.stdout.readline())
+            assert len(banner) < 50 and listener.poll() is None, banner
         assert port_open("127.0.0.1", port, 5)
         db.session.rollback()  # SQLite: let the listener write
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as relay:

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import EventStatus, MailKind, OutboundMail, Registration, RegistrationStatus
+from ...models import Event, EventStatus, FollowUpConsent, MailKind, OutboundMail, Registration, RegistrationStatus
 from ...models.types import utcnow
 from ..transaction import end_read
 from .message import build_message
@@ -91,8 +91,15 @@ def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
             return "the event has started"
     if mail.kind in {MailKind.REMINDER, MailKind.REPORT} and registration.unsubscribed_at is not None:
         return "the registrant unsubscribed"
-    if mail.kind in {MailKind.REMINDER, MailKind.REPORT} and registration.email_bounced_at is not None:
+    if mail.kind in {MailKind.REMINDER, MailKind.REPORT, MailKind.INVITATION} and registration.email_bounced_at is not None:
         return "the address bounces"
+    if mail.kind == MailKind.INVITATION:
+        consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
+        if consent is None or not consent.in_force:
+            return "the consent was withdrawn"
+        invited_to = db.session.get(Event, (mail.payload or {}).get("event_id"))
+        if invited_to is None or not invited_to.registration_open(now):
+            return "the event takes no registrations now"
     return None
 
 

@@ -27,7 +27,7 @@ from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Event, MailKind, Message, OutboundMail, Registration, Report
+from ...models import Event, FollowUpConsent, MailKind, Message, OutboundMail, Registration, Report
 from ..calendar import build_ics
 from ..seats import waitlist_position
 
@@ -42,6 +42,8 @@ SUBJECTS = {
     "report": _l("The report is available: %(title)s"),
     "event_changed": _l("Changed: %(title)s"),
     "event_cancelled": _l("Event cancelled: %(title)s"),
+    "consent": _l("Please confirm: news of follow-up events"),
+    "invitation": _l("Invitation: %(title)s"),
 }
 #: Mails that put the event in the reader's calendar (or update it there).
 ICS_REQUEST_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED}
@@ -223,13 +225,19 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
 
     registration = mail.registration
     event = registration.event
+    if mail.kind == MailKind.INVITATION:  # about the event it invites to, not the one attended
+        event = db.session.get(Event, (mail.payload or {})["event_id"])
     languages = mail_languages(registration, event)
     links = _links(registration, event)
+    consent_url = None
+    if mail.kind in (MailKind.CONSENT, MailKind.INVITATION):
+        consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
+        consent_url = f"{current_app.config['BASE_URL']}/consent/{consent.token}" if consent else None
     if reports is None:
         reports = published_reports()
     base_url = current_app.config["BASE_URL"]
     report_links = [(report, f"{base_url}/reports/{report.language}?event={event.slug}") for report in reports]
-    extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {})
+    extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url)
     if mail.kind == MailKind.WAITLISTED:
         extra["position"] = waitlist_position(registration)
     if mail.kind == MailKind.MESSAGE:
@@ -267,7 +275,8 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         subject=one_line(subject), text=text, html=html,
         to_name=person_name(registration, registration.language), to_address=registration.email,
         ics=ics, ics_method=method, qr_png=qr_png, qr_cid=qr_cid,
-        unsubscribe_url=links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None,
+        unsubscribe_url=(consent_url if mail.kind == MailKind.INVITATION
+                         else links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None),
         languages=languages,
     )
 
