@@ -49,11 +49,12 @@ run: install .env
 	@$(BIN)/python -m eventsvc.devserver_banner
 	$(BIN)/honcho start -f Procfile
 
-# Debian's chromium drives the browser tests; install it where it is missing and we may.
+# Debian's chromium drives the browser tests, and fonts-noto-cjk gives pages and name badges
+# their Chinese; install what is missing where we may.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
-	  else echo "Install Debian's chromium (apt-get install chromium fonts-noto-cjk) for the browser tests"; fi; }
+	  else echo "Install Debian's chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk) for the browser and badge tests"; fi; }
 
 test: install browser
 	$(BIN)/lint-imports --no-cache

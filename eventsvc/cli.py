@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .services.badges import BadgeFontMissing, write_badges
 from .services.events import SEED_FILE, EventImportError, find_event, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
 from .services.follow_up import invite
@@ -113,6 +114,23 @@ def publish_report_command(language: str, url: str, title: str | None) -> None:
 def run_reminders_command() -> None:
     """Queue every reminder and event-change notice that is due (safe to run any number of times)."""
     click.echo(f"{run_due()} mails queued.")
+
+
+@attendees_cli.command("badges")
+@click.argument("slug")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True, help="The PDF file to write.")
+@click.option("--layout", type=click.Choice(["sheet", "badge"]), default="sheet", show_default=True,
+              help="sheet: 8 badges per A4 label sheet; badge: one per page, for badge printers.")
+def badges_command(slug: str, output: str, layout: str) -> None:
+    """Print name badges of the confirmed attendees of the event SLUG."""
+    event = find_event(slug)
+    if event is None:
+        raise click.ClickException(f"No event has the slug {slug!r}.")
+    try:
+        count = write_badges(event, output, layout)
+    except BadgeFontMissing as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{count} badges written to {output}.")
 
 
 @attendees_cli.command("export")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import gettext as _
-
 from babel.dates import format_datetime
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
 from ..services import attendees, checkin, exports, registration as registration_service
-from .routes import bp
+from ..services import badges as badge_service
 from .forms import ActionForm, CheckinForm
+from .routes import bp
 from .views_events import load_event
 
 
@@ -101,6 +101,45 @@ def export_xlsx(slug: str):
     """Written in openpyxl's write-only mode to a temporary file, then streamed from it."""
     event = load_event(slug)
     return _download(event, "xlsx", stream_with_context(exports.iter_xlsx(event)))
+
+
+@bp.get("/events/<slug>/badges.pdf")
+def badges(slug: str):
+    """Name badges of the event's attendees: ``layout=sheet`` (A4 label sheets, default) or
+    ``badge`` (one per page); ``status`` and ``q`` filter as on the attendee list."""
+    event = load_event(slug)
+    layout = request.args.get("layout") if request.args.get("layout") in badge_service.LAYOUTS else "sheet"
+    status = request.args.get("status", "confirmed")
+    status = status if status in REGISTRATION_STATUSES else None
+    try:
+        pdf = badge_service.badges_pdf(event, layout, status, request.args.get("q", "")[:200], lang_of_page())
+    except badge_service.BadgeFontMissing as error:
+        flash(str(error), "error")
+        return redirect(url_for("organizer.attendees_list", slug=slug))
+    return _pdf_download(pdf, exports.export_filename(event, "pdf", "badges"))
+
+
+@bp.get("/events/<slug>/door-list.pdf")
+def door_list(slug: str):
+    """The confirmed attendees on paper, to tick off at the door."""
+    event = load_event(slug)
+    try:
+        pdf = badge_service.door_list_pdf(event, lang_of_page())
+    except badge_service.BadgeFontMissing as error:
+        flash(str(error), "error")
+        return redirect(url_for("organizer.attendees_list", slug=slug))
+    return _pdf_download(pdf, exports.export_filename(event, "pdf", "door-list"))
+
+
+def lang_of_page() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def _pdf_download(pdf: bytes, filename: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def outcome_message(outcome: checkin.CheckinOutcome) -> str:

@@ -225,10 +225,10 @@ def iter_xlsx(event: Event) -> Iterator[bytes]:
             yield chunk
 
 
-def export_filename(event: Event, fmt: str) -> str:
-    """``<slug>-attendees.csv``, with anything but plain letters, digits, dots and hyphens replaced
-    (the name goes into a Content-Disposition header)."""
-    return re.sub(r"[^A-Za-z0-9.-]", "_", event.slug) + f"-attendees.{fmt}"
+def export_filename(event: Event, fmt: str, what: str = "attendees") -> str:
+    """``<slug>-attendees.csv`` (or ``-badges.pdf``), with anything but plain letters, digits, dots
+    and hyphens replaced (the name goes into a Content-Disposition header)."""
+    return re.sub(r"[^A-Za-z0-9.-]", "_", event.slug) + f"-{what}.{fmt}"
 
 
 def export_attendees_to_file(slug: str, fmt: str, path: str | os.PathLike,

@@ -252,12 +252,12 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
         extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
         extra["report_url"] = f"{current_app.config['BASE_URL']}/reports/{language}?event={event.slug}"
-    qr_png = qr_cid = None
+    qr_image = qr_cid = None
     if mail.kind in QR_KINDS:
         host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
         qr_cid = f"checkin-{mail.id}@{host}"
         extra["qr_cid"] = qr_cid
-        qr_png = _qr_png(registration.checkin_code)
+        qr_image = qr_png(registration.checkin_code)
     extra["unsubscribable"] = mail.kind in UNSUBSCRIBABLE_KINDS
 
     sections = [_section(mail, registration, event, language, extra) for language in languages]
@@ -274,14 +274,14 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
     return RenderedMail(
         subject=one_line(subject), text=text, html=html,
         to_name=person_name(registration, registration.language), to_address=registration.email,
-        ics=ics, ics_method=method, qr_png=qr_png, qr_cid=qr_cid,
+        ics=ics, ics_method=method, qr_png=qr_image, qr_cid=qr_cid,
         unsubscribe_url=(consent_url if mail.kind == MailKind.INVITATION
                          else links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None),
         languages=languages,
     )
 
 
-def _qr_png(code: str, scale: int = 4, border: int = 2) -> bytes:
+def qr_png(code: str, scale: int = 4, border: int = 2) -> bytes:
     """The check-in code as a black-and-white PNG of about 150 pixels square.
 
     segno makes the QR matrix (the mask pattern fixed: every reader decodes any of the eight,
