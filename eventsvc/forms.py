@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from markupsafe import escape
+from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, Optional,
                                 StopValidation, ValidationError)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .i18n import LANGUAGE_NAMES
+from .models.event import translated
 from .services.registration import RegistrationData
 
 #: Registration attempts per client address, on the form and the API alike. Generous: a whole
@@ -80,11 +84,85 @@ class RegistrationForm(FlaskForm):
         if field.data not in LANGUAGE_NAMES:
             raise ValidationError(_l("Please choose English, Chinese or German."))
 
+    #: The event's questions, by form field name (``q_<key>``); none on the plain form.
+    questions: dict = {}
+
+    def question_fields(self) -> list:
+        return [self[name] for name in self.questions]
+
+    def answers(self) -> dict:
+        """The answers given, by question key: text, a choice key, or a list of them."""
+        result = {}
+        for name, question in self.questions.items():
+            value = self[name].data
+            if question["type"] == "multiple":
+                value = [key for key in (value or []) if key]
+            if value not in (None, "", []):
+                result[question["key"]] = value
+        return result
+
     def registration_data(self) -> RegistrationData:
         """The validated input, as the registration service takes it."""
         return RegistrationData(
             email=self.email.data, family_name=self.family_name.data, given_name=self.given_name.data,
             organization=self.organization.data or "", job_title=self.job_title.data or "",
             language=self.language.data, privacy_consent=bool(self.privacy_consent.data),
-            marketing_consent=bool(self.marketing_consent.data),
+            marketing_consent=bool(self.marketing_consent.data), answers=self.answers(),
         )
+
+
+class _InReadersLanguage(str):
+    """A label of the organizer's, in the language of the page it is shown on."""
+
+    def __new__(cls, texts: dict):
+        value = super().__new__(cls, translated(texts, "en"))
+        value.texts = texts
+        return value
+
+    def __str__(self) -> str:
+        return translated(self.texts, str(get_locale() or "en"))
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def _answer_check(question: dict):
+    """Required answers are there; choices are among the question's choices."""
+    keys = {choice["key"] for choice in question.get("choices", [])} or {"yes", "no"}
+
+    def check(form, field) -> None:
+        values = field.data if isinstance(field.data, list) else [field.data]
+        values = [value for value in values if value not in (None, "")]
+        if not values:
+            if question["required"]:
+                raise StopValidation(_l("Please answer this question."))
+            field.errors[:] = []
+            raise StopValidation()
+        if question["type"] != "text" and any(value not in keys for value in values):
+            raise StopValidation(_l("Please choose one of the answers offered."))
+    return check
+
+
+def _question_field(question: dict):
+    label = _InReadersLanguage(question["label"])
+    check = _answer_check(question)
+    if question["type"] == "text":
+        return StringField(label, filters=[_strip], validators=[
+            check, no_control_characters, Length(max=MAX_ORGANIZATION * 2, message=_too_long())])
+    if question["type"] == "yes_no":
+        return RadioField(label, choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+                          validate_choice=False, validators=[check])
+    choices = [SelectChoice(choice["key"], _InReadersLanguage(choice["label"])) for choice in question["choices"]]
+    if question["type"] == "choice":
+        return RadioField(label, choices=choices, validate_choice=False, validators=[check])
+    return SelectMultipleField(label, choices=choices, validate_choice=False, validators=[check],
+                               widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+
+
+def registration_form_for(event) -> type[RegistrationForm]:
+    """The registration form of ``event``: the fixed fields, then its own questions (``q_<key>``)."""
+    if not event.questions:
+        return RegistrationForm
+    fields = {f"q_{question['key']}": _question_field(question) for question in event.questions}
+    questions = {f"q_{question['key']}": question for question in event.questions}
+    return type("EventRegistrationForm", (RegistrationForm,), {**fields, "questions": questions})

@@ -90,6 +90,8 @@ def openapi_document() -> dict:
                         "organization": {"type": "string"}, "job_title": {"type": "string"},
                         "language": {"type": "string", "enum": ["en", "zh", "de"]},
                         "marketing_consent": {"type": "boolean"},
+                        "answers": {"type": "object", "description": "Answers to the event's own questions by key: "
+                                    "text, a choice key, or a list of choice keys."},
                         "registered_at": _TIME, "checked_in_at": _TIME, "cancelled_at": _TIME,
                     },
                 },

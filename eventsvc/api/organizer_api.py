@@ -113,6 +113,7 @@ def registration_json(registration: Registration, event: Event) -> dict:
         "job_title": registration.job_title,
         "language": registration.language,
         "marketing_consent": registration.marketing_consent,
+        "answers": registration.answers or {},
         "registered_at": local(registration.created_at),
         "checked_in_at": local(registration.checked_in_at),
         "cancelled_at": local(registration.cancelled_at),

@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import limiter
-from ..forms import REGISTRATION_LIMIT, RegistrationForm
+from ..forms import REGISTRATION_LIMIT, registration_form_for
 from ..models import EventStatus
 from ..services.events import find_event
 from ..services.registration import EventFull, RegistrationClosed, register
@@ -55,6 +55,26 @@ def _formdata(body: dict) -> tuple[MultiDict, dict]:
     return data, errors
 
 
+def _add_answers(data: MultiDict, errors: dict, answers, questions: dict) -> None:
+    """``answers: {"dinner": "yes_veg", "topics": ["mobility", "energy"]}`` as the form's
+    ``q_<key>`` fields (a list for a multiple choice); unknown keys are ignored like unknown fields."""
+    if answers is None:
+        return
+    if not isinstance(answers, dict):
+        errors["answers"] = [_("Please send the answers as an object of question keys.")]
+        return
+    for name, question in questions.items():
+        value = answers.get(question["key"])
+        values = value if isinstance(value, list) and question["type"] == "multiple" else [value]
+        for item in values:
+            if item is None:
+                continue
+            if not isinstance(item, str):
+                errors[name] = [_("Please send text.")]
+                break
+            data.add(name, item)
+
+
 @bp.post("/events/<slug>/registrations")
 @limiter.limit(REGISTRATION_LIMIT)
 def create_registration(slug: str):
@@ -66,7 +86,9 @@ def create_registration(slug: str):
     if not isinstance(body, dict):
         return jsonify(errors={"_body": [_("Please send a JSON object with the registration fields.")]}), 400
     formdata, errors = _formdata(body)
-    form = RegistrationForm(formdata=formdata, meta={"csrf": False}, language=str(get_locale() or "en"))
+    form_class = registration_form_for(event)
+    _add_answers(formdata, errors, body.get("answers"), form_class.questions)
+    form = form_class(formdata=formdata, meta={"csrf": False}, language=str(get_locale() or "en"))
     if not form.validate() or errors:
         return jsonify(errors={**{k: [str(m) for m in v] for k, v in form.errors.items()}, **errors}), 400
     try:

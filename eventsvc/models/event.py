@@ -69,6 +69,8 @@ class Event(db.Model):
     reminder_offsets: Mapped[list] = mapped_column(
         JSONType, default=lambda: list(DEFAULT_REMINDER_OFFSETS)
     )
+    #: The organizer's own questions on the form (docs/architecture.md, "Events file").
+    questions: Mapped[list] = mapped_column(JSONType, default=list)
     #: ICS SEQUENCE; rises whenever time or venue change, so calendars update the entry.
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     #: When a pending "event changed" notice is due (several edits in a row send one mail).

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .statuses import LIVE_STATUSES, RegistrationStatus, one_of
-from .types import UTCDateTime, utcnow
+from .types import JSONType, UTCDateTime, utcnow
 
 REGISTRATION_STATUSES = tuple(RegistrationStatus)
 
@@ -74,6 +74,8 @@ class Registration(db.Model):
     manage_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: The secret in the check-in QR code.
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: Answers to the event's own questions, by question key (a list for a multiple choice).
+    answers: Mapped[dict] = mapped_column(JSONType, default=dict)
     #: When a mail to this address last bounced for good (empty: the address works, as far as we
     #: know). A new registration or an organizer's resend clears it.
     email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -79,6 +79,10 @@ class EventForm(FlaskForm):
                                                format=LOCAL_TIME_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: at the start)"),
                                                 format=LOCAL_TIME_FORMAT, validators=[Optional()])
+    questions = TextAreaField(
+        _l("Your own questions on the registration form (YAML)"), validators=[Optional(), Length(max=50_000)],
+        description=_l("A list, as in an events file: key, type (text, choice, multiple, yes_no), "
+                       "required, label and choices, each label in en, zh and de."))
     notes = TextAreaField(_l("Notes for organizers"), validators=[Optional(), Length(max=MAX_NOTES)])
 
     def validate_ends_at(self, field) -> None:

@@ -47,6 +47,8 @@ def attendee(slug: str, public_id: str):
     registration = load_registration(event, public_id)
     return render_template("organizer/attendee.html", event=event, registration=registration,
                            mails=attendees.mails_of(registration), action_form=ActionForm(),
+                           answers=attendees.answers_of(registration, lang_of_page(),
+                                                        {"yes": _("yes"), "no": _("no")}),
                            display_name=attendees.display_name,
                            position=registration_service.waitlist_position(registration))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import yaml
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -46,6 +47,8 @@ def _form_for(event: Event) -> EventForm:
     form.registration_closes_at.data = (event.registration_closes_at.astimezone(zone).replace(tzinfo=None)
                                         if event.registration_closes_at else None)
     form.notes.data = event.notes or ""
+    form.questions.data = (yaml.safe_dump(event.questions, allow_unicode=True, sort_keys=False)
+                           if event.questions else "")
     return form
 
 
@@ -68,7 +71,19 @@ def _record_from(form: EventForm) -> dict:
         "registration_opens": form.registration_opens_at.data,
         "registration_closes": form.registration_closes_at.data,
         "notes": form.notes.data,
+        "questions": _questions_from(form),
     }
+
+
+def _questions_from(form: EventForm):
+    """The questions field as data; text that is no YAML at all is refused by the validator."""
+    text = (form.questions.data or "").strip()
+    if not text:
+        return []
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return "not YAML"
 
 
 #: Fields of an event record and the form fields that show their errors.
@@ -93,12 +108,21 @@ def _error_message(error: EventValueError) -> str:
         "english_required": lambda: _("The English text is required."),
         "reminder_offsets": lambda: _("Cannot read “%(part)s”; write e.g. “7 days, 1 day, 3 hours”.", **params),
         "capacity": lambda: _("Please enter a whole number of seats (empty: unlimited)."),
+        "question_key": lambda: _("“%(key)s” is not a plain identifier: use lower-case letters, digits and _.",
+                                  key=params.get("key", "")),
+        "question_key_twice": lambda: _("The key “%(key)s” is used twice.", key=params.get("key", "")),
+        "question_type": lambda: _("The type must be text, choice, multiple or yes_no."),
+        "choices": lambda: _("A choice or multiple question needs its choices; the others have none."),
+        "questions": lambda: _("Write a list of questions in YAML, as in an events file."),
     }
     return messages.get(error.code, lambda: _("Please check this field."))()
 
 
 def _show_error(form: EventForm, error: EventValueError) -> None:
     name, _dot, language = error.field.partition(".")
+    if name == "questions":
+        form.questions.errors = list(form.questions.errors) + [f"{error.field}: {_error_message(error)}"]
+        return
     name = f"{name}_{language}" if language else _FORM_FIELDS.get(name, name)
     field = getattr(form, name, None) or form.slug
     field.errors = list(field.errors) + [_error_message(error)]

@@ -7,7 +7,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from ..extensions import csrf, limiter
-from ..forms import REGISTRATION_LIMIT, RegistrationForm
+from ..forms import REGISTRATION_LIMIT, registration_form_for
 from ..i18n import LANGUAGE_NAMES
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
@@ -66,7 +66,7 @@ def register_view(slug: str):
     event = _visible_event(slug)
     if not event.registration_open():
         return render_template("public/closed.html", event=event), 409 if request.method == "POST" else 200
-    form = RegistrationForm(language=str(get_locale() or "en"))
+    form = registration_form_for(event)(language=str(get_locale() or "en"))
     if form.validate_on_submit():
         try:
             register(event.id, form.registration_data())

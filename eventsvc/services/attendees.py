@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import Event, MailKind, OutboundMail, Registration, RegistrationStatus
 from ..models.registration import REGISTRATION_STATUSES
+from ..models.event import translated
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
 from .transaction import locked
@@ -69,6 +70,24 @@ def search_attendees(event: Event, query: str = "", status: str | None = None,
         .offset((page - 1) * per_page).limit(per_page)
     ))
     return AttendeePage(registrations, total, page, pages)
+
+
+def answers_of(registration: Registration, language: str, yes_no: dict[str, str]) -> list[tuple[str, str | None]]:
+    """The event's questions with the registrant's answers, in ``language``: (label, answer or None).
+
+    Choice keys are shown by their labels; a key no longer among the choices as it is.
+    """
+    rows = []
+    for question in registration.event.questions or []:
+        labels = {choice["key"]: translated(choice["label"], language) for choice in question.get("choices", [])}
+        labels.update(yes_no if question["type"] == "yes_no" else {})
+        answer = (registration.answers or {}).get(question["key"])
+        if isinstance(answer, list):
+            answer = ", ".join(labels.get(key, key) for key in answer)
+        elif answer is not None:
+            answer = labels.get(answer, answer)
+        rows.append((translated(question["label"], language), answer or None))
+    return rows
 
 
 def find_registration(event: Event, public_id: str) -> Registration | None:

@@ -11,14 +11,14 @@ Record fields: ``slug``, ``title``, ``city``, ``country`` (DE or CN), ``timezone
 ``description`` and ``venue`` (translated, English required when given), ``capacity`` (absent or
 null: unlimited), ``languages`` (default [en, zh]), ``waitlist`` (default true),
 ``reminder_offsets`` (ISO 8601 or words, default [P7D, P1D]), ``registration_opens`` and
-``registration_closes`` (local times) and ``notes`` (for organizers; left as it is when absent)
-are optional. Any other key is refused as a likely typo.
+``registration_closes`` (local times), ``questions`` (the organizer's own questions on the form,
+see :func:`_questions`) and ``notes`` (for organizers; left as it is when absent) are optional. Any other key is refused as a likely typo.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,8 +41,12 @@ MAX_CAPACITY = 1_000_000
 REQUIRED = ("slug", "title", "city", "country", "timezone", "starts_at", "ends_at")
 OPTIONAL = (
     "status", "description", "venue", "capacity", "languages", "waitlist", "reminder_offsets",
-    "registration_opens", "registration_closes", "notes",
+    "registration_opens", "registration_closes", "questions", "notes",
 )
+QUESTION_TYPES = ("text", "choice", "multiple", "yes_no")
+#: A question's or a choice's key: it names the form field ``q_<key>`` and the export column.
+QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_QUESTIONS, MAX_CHOICES, MAX_LABEL = 20, 30, 300
 
 
 class EventValueError(ValueError):
@@ -87,6 +91,7 @@ class EventValues:
     waitlist_enabled: bool
     languages: list
     reminder_offsets: list
+    questions: list = field(default_factory=list)
     notes: str | None = UNSET
 
     def columns(self) -> dict:
@@ -182,6 +187,71 @@ def _local_time(record: dict, name: str, zone: ZoneInfo, required: bool) -> date
     return local_to_utc(value, zone, name)
 
 
+def _label(value, where: str) -> dict:
+    if not isinstance(value, dict) or not value:
+        raise EventValueError(where, "mapping", "must map languages (en, zh, de) to texts")
+    result = {}
+    for language, text in value.items():
+        if language not in LANGUAGES:
+            raise EventValueError(f"{where}.{language}", "language", "unknown language (use en, zh, de)")
+        if not isinstance(text, str) or "\x00" in text or len(text.strip()) > MAX_LABEL:
+            raise EventValueError(f"{where}.{language}", "text", f"must be text of at most {MAX_LABEL} characters")
+        if text.strip():
+            result[language] = " ".join(text.split())
+    if not result.get("en"):
+        raise EventValueError(f"{where}.en", "english_required", "the English text is required")
+    return result
+
+
+def _questions(value) -> list[dict]:
+    """The organizer's questions: ``key`` (a plain identifier), ``type`` (text, choice, multiple,
+    yes_no), ``required`` (default false), ``label`` (translated) and, for choice and multiple,
+    ``choices`` (each a ``key`` and a ``label``)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_QUESTIONS:
+        raise EventValueError("questions", "questions", f"must be a list of at most {MAX_QUESTIONS} questions")
+    questions, keys = [], set()
+    for number, question in enumerate(value, start=1):
+        where = f"questions.{number}"
+        if not isinstance(question, dict):
+            raise EventValueError(where, "questions", "must be a mapping with key, type, label")
+        unknown = sorted(set(question) - {"key", "type", "required", "label", "choices"}, key=str)
+        if unknown:
+            raise EventValueError(f"{where}.{unknown[0]}", "unknown", "unknown field")
+        key = question.get("key")
+        if not isinstance(key, str) or not QUESTION_KEY.match(key):
+            raise EventValueError(f"{where}.key", "question_key",
+                                  "must be a plain identifier: lower-case letters, digits, _ (e.g. dinner)", key=str(key))
+        if key in keys:
+            raise EventValueError(f"{where}.key", "question_key_twice", f"{key} appears twice", key=key)
+        keys.add(key)
+        kind = question.get("type")
+        if kind not in QUESTION_TYPES:
+            raise EventValueError(f"{where}.type", "question_type", f"must be one of {', '.join(QUESTION_TYPES)}")
+        required = question.get("required", False)
+        if not isinstance(required, bool):
+            raise EventValueError(f"{where}.required", "waitlist", "must be true or false")
+        clean = {"key": key, "type": kind, "required": required, "label": _label(question.get("label"), f"{where}.label")}
+        choices = question.get("choices")
+        if kind in ("choice", "multiple"):
+            if not isinstance(choices, list) or not 1 <= len(choices) <= MAX_CHOICES:
+                raise EventValueError(f"{where}.choices", "choices", f"a {kind} question needs 1 to {MAX_CHOICES} choices")
+            choice_keys, clean["choices"] = set(), []
+            for position, choice in enumerate(choices, start=1):
+                at = f"{where}.choices.{position}"
+                choice_key = choice.get("key") if isinstance(choice, dict) else None
+                if not isinstance(choice_key, str) or not QUESTION_KEY.match(choice_key) or choice_key in choice_keys:
+                    raise EventValueError(f"{at}.key", "question_key",
+                                          "must be a plain identifier, once per question", key=str(choice_key))
+                choice_keys.add(choice_key)
+                clean["choices"].append({"key": choice_key, "label": _label(choice.get("label"), f"{at}.label")})
+        elif choices is not None:
+            raise EventValueError(f"{where}.choices", "choices", f"a {kind} question has no choices")
+        questions.append(clean)
+    return questions
+
+
 def _text(record: dict, name: str, limit: int) -> str:
     value = record.get(name)
     if not isinstance(value, str) or not value.strip() or "\x00" in value or len(value.strip()) > limit:
@@ -252,5 +322,5 @@ def validate_event(record: Any) -> EventValues:
         city=city, country=record["country"], timezone=zone.key, status=str(status),
         starts_at=starts_at, ends_at=ends_at, registration_opens_at=opens, registration_closes_at=closes,
         capacity=capacity, waitlist_enabled=waitlist, languages=list(languages),
-        reminder_offsets=offsets, notes=notes,
+        reminder_offsets=offsets, questions=_questions(record.get("questions")), notes=notes,
     )

@@ -45,7 +45,7 @@ _SELECTED = (
     Registration.id, Registration.public_id, Registration.status, Registration.family_name,
     Registration.given_name, Registration.email, Registration.organization,
     Registration.job_title, Registration.language, Registration.created_at,
-    Registration.checked_in_at, Registration.cancelled_at,
+    Registration.checked_in_at, Registration.cancelled_at, Registration.answers,
 )
 
 
@@ -105,9 +105,22 @@ def _db_batches(event_id: int) -> Iterator[list]:
         last_id = batch[-1][0]
 
 
+def columns_of(event: Event) -> list[str]:
+    """:data:`EXPORT_COLUMNS`, then one ``q_<key>`` column per question of the event."""
+    return list(EXPORT_COLUMNS) + [f"q_{question['key']}" for question in event.questions or []]
+
+
+def answer_text(value) -> str:
+    """An answer as a cell: the text, the choice key, or the choice keys joined with ``;``."""
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
 def export_rows(event: Event) -> Iterator[list[list[str]]]:
-    """Batches of export rows (lists of strings in :data:`EXPORT_COLUMNS` order), neutralised."""
+    """Batches of export rows (lists of strings in :func:`columns_of` order), neutralised."""
     zone = event.zone
+    keys = [question["key"] for question in event.questions or []]
     for batch in _db_batches(event.id):
         yield [
             [
@@ -115,6 +128,7 @@ def export_rows(event: Event) -> Iterator[list[list[str]]]:
                 neutralise(row.email), neutralise(row.organization or ""),
                 neutralise(row.job_title or ""), row.language,
                 _time(row.created_at, zone), _time(row.checked_in_at, zone), _time(row.cancelled_at, zone),
+                *(neutralise(answer_text((row.answers or {}).get(key))) for key in keys),
             ]
             for row in batch
         ]
@@ -122,7 +136,7 @@ def export_rows(event: Event) -> Iterator[list[list[str]]]:
 
 def iter_csv(event: Event, on_rows: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The CSV file in chunks: UTF-8 with a byte-order mark (so Excel reads Chinese), commas."""
-    header = "\ufeff" + ",".join(EXPORT_COLUMNS) + "\r\n"
+    header = "\ufeff" + ",".join(columns_of(event)) + "\r\n"
     if db.session.get_bind().dialect.name == "postgresql":
         yield header.encode("utf-8")
         yield from _postgres_csv_rows(event, on_rows)
@@ -164,8 +178,15 @@ def _postgres_csv_rows(event: Event, on_rows: Callable[[int], None] | None) -> I
     texts = [_neutralised_sql(c) for c in ("family_name", "given_name", "email",
                                            "coalesce(organization, '')", "coalesce(job_title, '')")]
     times = [_iso_sql(c) for c in ("created_at", "checked_in_at", "cancelled_at")]
+    # Question keys are plain identifiers (checked when the event was saved): safe in the SQL.
+    # An answer is text or a list of choice keys, whatever the question's type is today (an
+    # organizer may have changed it since): both come out as answer_text writes them.
+    answers = [_neutralised_sql(
+        f"coalesce(CASE jsonb_typeof(answers->'{q['key']}') WHEN 'array' THEN (SELECT string_agg(value, ';') "
+        f"FROM jsonb_array_elements_text(answers->'{q['key']}')) ELSE answers->>'{q['key']}' END, '')")
+        for q in event.questions or []]
     query = (
-        f"COPY (SELECT public_id, status, {', '.join(texts)}, language, {', '.join(times)} "
+        f"COPY (SELECT public_id, status, {', '.join(texts)}, language, {', '.join(times + answers)} "
         f"FROM registrations WHERE event_id = {int(event.id)} ORDER BY id) TO STDOUT (FORMAT csv)"
     )
     connection = db.session.connection().connection.driver_connection
@@ -206,7 +227,7 @@ def write_xlsx(event: Event, target, on_rows: Callable[[int], None] | None = Non
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Attendees")
-    sheet.append(list(EXPORT_COLUMNS))
+    sheet.append(columns_of(event))
     for rows in export_rows(event):
         for row in rows:
             # The neutralised values never start with "=", so openpyxl stores them as text.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -44,6 +44,8 @@ class RegistrationData:
     language: str = "en"
     privacy_consent: bool = False
     marketing_consent: bool = False
+    #: Answers to the event's own questions, by key (checked by the form against the questions).
+    answers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -127,6 +129,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
                 privacy_consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
                 marketing_consent_at=now if data.marketing_consent else None,
                 created_at=now,
+                answers=dict(data.answers),
             )
             db.session.add(registration)
             queue_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED

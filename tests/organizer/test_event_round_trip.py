@@ -15,8 +15,8 @@ from eventsvc.services.events import SEED_FILE, EventImportError, import_events,
 #: Every column an organizer can change with the form, plus what a change would set off.
 COLUMNS = ("slug", "title", "description", "venue", "city", "country", "timezone", "status",
            "starts_at", "ends_at", "capacity", "waitlist_enabled", "registration_opens_at",
-           "registration_closes_at", "languages", "reminder_offsets", "notes", "ics_sequence",
-           "change_notice_due_at")
+           "registration_closes_at", "languages", "reminder_offsets", "questions", "notes",
+           "ics_sequence", "change_notice_due_at")
 
 
 class _FormFields(HTMLParser):
@@ -87,6 +87,11 @@ def test_an_imported_event_with_weeks_and_seconds_saves_unchanged_from_the_form(
         "timezone": "Europe/Berlin", "starts_at": "2030-06-10T18:00:30", "ends_at": "2030-06-10T21:00:00",
         "capacity": 60, "languages": ["de", "en"], "reminder_offsets": ["P2W", "P1DT12H", "PT90M"],
         "registration_closes": "2030-06-09T12:00:00",
+        "questions": [{"key": "dinner", "type": "choice", "required": True,
+                       "label": {"en": "Dinner", "zh": "晚宴", "de": "Abendessen"},
+                       "choices": [{"key": "yes", "label": {"en": "Yes", "zh": "参加"}},
+                                   {"key": "no", "label": {"en": "No", "zh": "不参加"}}]},
+                      {"key": "needs", "type": "text", "label": {"en": "Anything we should know?"}}],
     }])
     before = _stored("munich-imported")
     assert before["reminder_offsets"] == ["P14D", "P1DT12H", "PT1H30M"]
