@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, RegistrationStatus
+from ..models.registration import IS_LIVE
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
 from .follow_up import request_consent
@@ -71,6 +72,7 @@ def find_live_registration(event: Event, email: str) -> Registration | None:
             Registration.event_id == event.id,
             Registration.email == normalize_email(email),
             Registration.status.in_(LIVE_STATUSES),
+            IS_LIVE,  # the index's own condition: a lookup in it, not a scan of the event
         )
     )
 
