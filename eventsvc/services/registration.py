@@ -119,7 +119,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
                 left -= len(promoted)
         if left != 0 or event.waitlist_enabled:
             registration = Registration(
-                event=event,
+                event_id=event.id,  # not event=: the backref would add the event to the flush
                 email=normalize_email(data.email),
                 family_name=data.family_name.strip(),
                 given_name=data.given_name.strip(),
