@@ -154,10 +154,18 @@ class LoadResult:
     seconds: float
     latencies: dict[str, list[float]]
     errors: list[str]
+    #: CPU seconds the server's workers and the database's PostgreSQL backends used in the run
+    #: (see :class:`CpuMeter`; 0 where it cannot be read).
+    cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
         return self.iterations / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_iteration(self) -> float:
+        """Server and PostgreSQL CPU per iteration: the cost, whatever else the machine runs."""
+        return self.cpu_seconds / self.iterations * 1000 if self.iterations else 0.0
 
     def p(self, step: str, quantile: float) -> float:
         """Latency of ``step`` in milliseconds at ``quantile`` (0.5, 0.99)."""
@@ -168,7 +176,7 @@ class LoadResult:
         latencies = {step: [*self.latencies.get(step, []), *other.latencies.get(step, [])]
                      for step in {*self.latencies, *other.latencies}}
         return LoadResult(self.iterations + other.iterations, self.seconds + other.seconds,
-                          latencies, self.errors + other.errors)
+                          latencies, self.errors + other.errors, self.cpu_seconds + other.cpu_seconds)
 
 
 def percentile(values: list[float], quantile: float) -> float:
@@ -223,6 +231,49 @@ async def _run_load(base_url, iteration, clients, total, warmup) -> LoadResult:
     await asyncio.gather(*(visitor() for _ in range(clients)))
     seconds = time.perf_counter() - started[0] if started else 0.0
     return LoadResult(total, seconds, latencies, errors)
+
+
+class CpuMeter:
+    """CPU time of one server's worker processes and of one database's PostgreSQL backends.
+
+    Read from ``/proc`` (Linux, PostgreSQL on the same machine); on a shared machine it tells
+    the cost of an iteration where throughput only tells what the server got. The backends of
+    the whole database count, so measure one server at a time.
+    """
+
+    def __init__(self, server: LiveServer, database_url: str) -> None:
+        self.server = server
+        self.database_url = database_url
+
+    def pids(self) -> list[int]:
+        master = self.server.process.pid
+        try:
+            workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+        except OSError:
+            workers = []
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            backends = [pid for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        return workers + backends
+
+    def read(self) -> dict[int, float]:
+        """CPU seconds so far, by process id."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        return used
+
+    def run_load(self, iteration: Iteration, *, clients: int, total: int) -> LoadResult:
+        """:func:`run_load` against the server, with the CPU it and PostgreSQL used."""
+        before = self.read()
+        result = run_load(self.server.url, iteration, clients=clients, total=total)
+        result.cpu_seconds = sum(seconds - before.get(pid, 0.0) for pid, seconds in self.read().items())
+        return result
 
 
 async def timed(record: Callable[[str, float], None], step: str, call: Awaitable[Response]) -> Response:

@@ -14,7 +14,10 @@ For 16, 32 and 64 concurrent visitors, in one run and on the same gunicorn setti
 Throughput counts whole iterations (GET + POST, or the POST alone) per second; ``x bare``
 compares each form case with the bare case of the same shape. Latency is reported for the POST
 (the registration itself: the lock, the checks, the rows, the commit) and for the GET apart.
-After each run the database is asked how many registrations were stored and in which status.
+``CPU ms`` is the CPU time of the server's workers and of the database's PostgreSQL backends per
+iteration (from /proc, so only with PostgreSQL on the same machine): on a shared machine it says
+what an iteration costs where throughput says what the server was given. After each run the
+database is asked how many registrations were stored and in which status.
 
 ``python -m bench registration``; ``BENCH_REGISTRATIONS`` sets registrations per run (default
 1000); ``BENCH_VIA=api`` uses ``POST /api/v1/events/<slug>/registrations`` instead of the form.
@@ -34,6 +37,7 @@ from sqlalchemy import func, select
 
 from . import bare_app
 from .common import (
+    CpuMeter,
     LiveServer,
     bench_app_settings,
     fresh_database,
@@ -213,6 +217,7 @@ def measure(url: str, total: int, via: str, server_options: dict) -> tuple[dict,
     with LiveServer(url, app="bench.bare_app:create_app()", **server_options) as bare, \
             LiveServer(url, **server_options) as server:
         print("server: " + " ".join(server.command()))
+        bare_meter, server_meter = CpuMeter(bare, url), CpuMeter(server, url)
         for clients in CONCURRENCY:
             run = uuid.uuid4().hex[:6]
             slugs = {case: events.create(per_round * ROUNDS // 2 if capacity == "half" else None)
@@ -224,12 +229,12 @@ def measure(url: str, total: int, via: str, server_options: dict) -> tuple[dict,
                 tag = f"{run}r{round_}"
                 for case, _capacity, new_visitors in CASES:
                     if case.startswith("bare"):
-                        iteration, target = register_bare(tag, new_visitors), bare.url
+                        iteration, target = register_bare(tag, new_visitors), bare_meter
                     elif via == "form":
-                        iteration, target = register(slugs[case], tag, new_visitors), server.url
+                        iteration, target = register(slugs[case], tag, new_visitors), server_meter
                     else:
-                        iteration, target = register(slugs[case], tag), server.url
-                    result = run_load(target, iteration, clients=clients, total=per_round)
+                        iteration, target = register(slugs[case], tag), server_meter
+                    result = target.run_load(iteration, clients=clients, total=per_round)
                     figures[(case, clients)] = figures[(case, clients)] + result if round_ else result
             stored = bare_app.count_rows(url) - before - warmup
             checks.append(f"bare @{clients}: {stored} rows stored (of {2 * per_round * ROUNDS})")
@@ -251,14 +256,14 @@ def report(figures: dict, checks: list[str]) -> str:
                 f"{r.per_second / unlimited_rate:.2f}" if case == "form, full midway" else "",
                 f"{r.p('post', 0.5):.1f}", f"{r.p('post', 0.99):.1f}",
                 f"{r.p('get', 0.5):.1f}" if get else "", f"{r.p('get', 0.99):.1f}" if get else "",
-                len(r.errors),
+                f"{r.cpu_ms_per_iteration:.1f}" if r.cpu_seconds else "", len(r.errors),
             ])
     form, post_only, bare, bare_post = (figures[(case, 32)] for case in (
         "form", "form POST only", "bare", "bare POST only"))
     errors = [e for r in figures.values() for e in r.errors[:3]]
     return "\n".join([
         table(["case", "clients", "per s", "x bare", "x unlim", "POST p50 ms", "POST p99 ms",
-               "GET p50 ms", "GET p99 ms", "errors"], rows),
+               "GET p50 ms", "GET p99 ms", "CPU ms", "errors"], rows),
         f"form at 32 clients: {form.per_second / bare.per_second:.2f} of bare (target >= 0.50); "
         f"POST p99 {form.p('post', 0.99):.1f} ms against bare {bare.p('post', 0.99):.1f} ms: "
         f"{form.p('post', 0.99) / bare.p('post', 0.99):.2f}x (target <= 2.00)",
