@@ -12,6 +12,7 @@ from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
 from .models import Event
+from .services.names import full_name
 
 LANGUAGE_COOKIE = "lang"
 #: Babel catalog domains, one per part of the service, each in ``translations/<lang>/LC_MESSAGES``.
@@ -89,3 +90,4 @@ def init_app(app: Flask) -> None:
     app.context_processor(language_context)
     app.add_template_filter(city_name, "city_name")
     app.add_template_filter(event_when, "event_when")
+    app.add_template_global(full_name, "full_name")

@@ -11,6 +11,7 @@ from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
 from ..services import attendees, checkin, exports, registration as registration_service
 from ..services import badges as badge_service
+from ..services.names import full_name
 from .forms import ActionForm, CheckinForm
 from .routes import bp
 from .views_events import load_event
@@ -37,8 +38,7 @@ def attendees_list(slug: str):
     query = request.args.get("q", "")[:200]
     page = attendees.search_attendees(event, query, status, _page_number())
     return render_template("organizer/attendees.html", event=event, page=page, query=query,
-                           status=status, statuses=REGISTRATION_STATUSES,
-                           display_name=attendees.display_name)
+                           status=status, statuses=REGISTRATION_STATUSES)
 
 
 @bp.get("/events/<slug>/attendees/<public_id>")
@@ -49,7 +49,6 @@ def attendee(slug: str, public_id: str):
                            mails=attendees.mails_of(registration), action_form=ActionForm(),
                            answers=attendees.answers_of(registration, lang_of_page(),
                                                         {"yes": _("yes"), "no": _("no")}),
-                           display_name=attendees.display_name,
                            position=registration_service.waitlist_position(registration))
 
 
@@ -147,7 +146,7 @@ def _pdf_download(pdf: bytes, filename: str) -> Response:
 def outcome_message(outcome: checkin.CheckinOutcome) -> str:
     """One clear sentence for the person at the door."""
     registration = outcome.registration
-    name = attendees.display_name(registration.family_name, registration.given_name) if registration else ""
+    name = full_name(registration.family_name, registration.given_name) if registration else ""
     if outcome.outcome == "checked_in":
         return _("Checked in: %(name)s", name=name)
     if outcome.outcome == "already_checked_in":

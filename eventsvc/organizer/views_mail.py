@@ -6,7 +6,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..services import mail_log
-from ..services.attendees import display_name
 from .routes import bp
 from .forms import ActionForm
 
@@ -19,8 +18,7 @@ def mail():
     except ValueError:
         page_number = 1
     return render_template("organizer/mail.html", page=mail_log.mail_log(status, page_number),
-                           status=status, counts=mail_log.status_counts(), action_form=ActionForm(),
-                           display_name=display_name)
+                           status=status, counts=mail_log.status_counts(), action_form=ActionForm())
 
 
 @bp.post("/mail/<int(max=2147483647):mail_id>/retry")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,15 +16,6 @@ from .mailing.outbox import queue_mail
 from .transaction import locked
 
 PER_PAGE = 50
-#: Characters of the CJK scripts: a name written in them is shown family name first, no space.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
-def display_name(family_name: str, given_name: str) -> str:
-    """"王小明" for a Chinese name (family name first, no space), "Anna Schmidt" otherwise."""
-    if _CJK.search(family_name or "") or _CJK.search(given_name or ""):
-        return f"{family_name}{given_name}"
-    return f"{given_name} {family_name}".strip()
 
 
 @dataclass

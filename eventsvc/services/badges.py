@@ -1,6 +1,6 @@
 """Name badges and the door list as PDF, with Chinese names that come out right.
 
-Names are written the reader's way (:func:`eventsvc.services.attendees.display_name`): a Chinese
+Names are written the reader's way (:func:`eventsvc.services.names.full_name`): a Chinese
 name family name first with no space, a Latin one given name first. The text is set in a font
 that covers Chinese, German and English (Noto Sans CJK, as Debian's ``fonts-noto-cjk`` installs
 it), embedded as a subset. Without such a font there is no PDF but a clear message naming the
@@ -20,7 +20,8 @@ from pathlib import Path
 from flask import current_app
 
 from ..models import Event, Registration, RegistrationStatus
-from .attendees import display_name, search_attendees
+from .attendees import search_attendees
+from .names import full_name
 from .mailing.render import qr_png
 
 #: Fonts that cover Chinese, German and English, with the number of the Simplified Chinese face
@@ -97,7 +98,7 @@ def _draw_badge(pdf, x: float, y: float, w: float, h: float, registration: Regis
     pdf.rect(x, y, w, h)
     qr = 24.0
     text_width = w - qr - 16  # a gap before the QR code
-    name = display_name(registration.family_name, registration.given_name)
+    name = full_name(registration.family_name, registration.given_name)
     pdf.set_text_color(20, 20, 20)
     pdf.set_xy(x + 6, y + 8)
     # As large as fits on one line, down to 16 pt; a longer name takes two lines.
@@ -153,7 +154,7 @@ def door_list_pdf(event: Event, title_language: str = "en") -> bytes:
     pdf.ln(3)
     pdf.set_font("badge", size=10)
     for number, registration in enumerate(badge_people(event), start=1):
-        name = display_name(registration.family_name, registration.given_name)
+        name = full_name(registration.family_name, registration.given_name)
         pdf.cell(10, 7, str(number))
         pdf.rect(pdf.get_x() + 1, pdf.get_y() + 1.5, 4, 4)  # the box to tick
         pdf.cell(8, 7, "")

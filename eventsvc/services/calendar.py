@@ -16,6 +16,7 @@ from icalendar import Calendar, Event as CalendarEvent, vCalAddress, vText
 
 from ..models import Event, Registration
 from ..models.types import utcnow
+from .names import full_name
 
 
 def event_uid(event: Event) -> str:
@@ -53,7 +54,7 @@ def build_ics(event: Event, registration: Registration, language: str,
         organizer.params["cn"] = vText(sender_name)
     entry.add("organizer", organizer)
     attendee = vCalAddress(f"mailto:{registration.email}")
-    attendee.params["cn"] = vText(" ".join(f"{registration.given_name} {registration.family_name}".split()))
+    attendee.params["cn"] = vText(full_name(registration.family_name, registration.given_name))
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     attendee.params["partstat"] = vText("ACCEPTED")
     entry.add("attendee", attendee)

@@ -23,6 +23,12 @@ def test_page_is_in_the_registrants_language_unless_they_pick_another(client):
     assert "Bestätigt: Sie haben einen Platz." in text(client.get(f"/r/{registration.manage_token}?lang=de"))
 
 
+def test_a_latin_name_reads_given_name_first_on_a_chinese_page(client):
+    registration = make_registration(make_event(), language="zh", family_name="Schmidt", given_name="Anna")
+    page = text(client.get(f"/r/{registration.manage_token}"))
+    assert "Anna Schmidt" in page and "Schmidt Anna" not in page and "SchmidtAnna" not in page
+
+
 def test_waitlisted_registrant_sees_their_place_and_can_leave(client):
     event = make_event(capacity=1)
     make_registration(event)

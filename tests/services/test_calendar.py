@@ -33,3 +33,13 @@ def test_a_cancellation_keeps_the_uid_and_says_cancelled(app):
     assert str(calendar["METHOD"]) == "CANCEL"
     assert str(entry["STATUS"]) == "CANCELLED" and int(entry["SEQUENCE"]) == 3
     assert str(entry["UID"]) == event_uid(event)
+
+
+def test_the_attendee_is_named_as_the_mail_names_them(app):
+    event = make_event()
+    chinese = make_registration(event, language="zh", family_name="王", given_name="丽")
+    german = make_registration(event, language="zh", family_name="Schmidt", given_name="Anna")
+    [entry] = Calendar.from_ical(build_ics(event, chinese, "zh")).walk("VEVENT")
+    assert str(entry["ATTENDEE"].params["CN"]) == "王丽"
+    [entry] = Calendar.from_ical(build_ics(event, german, "zh")).walk("VEVENT")
+    assert str(entry["ATTENDEE"].params["CN"]) == "Anna Schmidt"

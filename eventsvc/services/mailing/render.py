@@ -8,7 +8,6 @@ the parts one after the other. Links are absolute, built from ``BASE_URL`` (ther
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Event, FollowUpConsent, MailKind, Message, OutboundMail, Registration, Report
 from ..calendar import build_ics
+from ..names import full_name
 from ..seats import waitlist_position
 
 #: What each mail is called in its subject; ``{title}`` is the event's title.
@@ -57,8 +57,6 @@ UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT}
 #: The zone a reader from the other side thinks in: Beijing time for Chinese readers of a German
 #: event, German time for German readers of a Chinese event.
 OTHER_SIDE_ZONES = {("zh", "DE"): "Asia/Shanghai", ("de", "CN"): "Europe/Berlin"}
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
@@ -102,21 +100,6 @@ def mail_languages(registration: Registration, event: Event) -> list[str]:
     pair = event.languages or ["en"]
     second = next((language for language in pair if language != first), None)
     return [first, second] if second else [first]
-
-
-def person_name(registration: Registration, language: str) -> str:
-    """The name as a reader of ``language`` writes it.
-
-    A name in Chinese characters is family name first with no space, in every language; in
-    Chinese text every name is family name first; elsewhere a Latin-script name is given name
-    first.
-    """
-    family, given = one_line(registration.family_name), one_line(registration.given_name)
-    if _CJK.search(family + given):
-        return f"{family}{given}"
-    if language == "zh":
-        return one_line(f"{family} {given}")
-    return one_line(f"{given} {family}")
 
 
 @lru_cache(maxsize=1024)
@@ -197,7 +180,7 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             registration=registration,
             event=event,
             title=title,
-            name=person_name(registration, language),
+            name=full_name(registration.family_name, registration.given_name),
             venue_lines=[line for line in event.text("venue", language).splitlines() if line.strip()],
             when=format_when(event.starts_at, event.ends_at, event.timezone, language),
             other_time=other_side_time(event, language),
@@ -273,7 +256,7 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         ics = build_ics(event, registration, languages[0], method)
     return RenderedMail(
         subject=one_line(subject), text=text, html=html,
-        to_name=person_name(registration, registration.language), to_address=registration.email,
+        to_name=full_name(registration.family_name, registration.given_name), to_address=registration.email,
         ics=ics, ics_method=method, qr_png=qr_image, qr_cid=qr_cid,
         unsubscribe_url=(consent_url if mail.kind == MailKind.INVITATION
                          else links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None),
