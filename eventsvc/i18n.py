@@ -6,12 +6,12 @@ Everything here is app-wide and registered by :func:`init_app` from ``create_app
 
 from __future__ import annotations
 
-from babel.dates import format_date, format_time, get_timezone_location
 from flask import Flask, current_app, g, request
 from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
 from .models import Event
+from .services.local_time import format_moment, format_when
 from .services.names import full_name
 
 LANGUAGE_COOKIE = "lang"
@@ -72,16 +72,8 @@ def city_name(city: str) -> str:
 
 
 def event_when(event: Event) -> str:
-    """Date and time of an event in its own zone, written the visitor's way."""
-    locale = str(get_locale() or "en")
-    start, end = event.local_start(), event.local_end()
-    day = format_date(start, "full", locale=locale)
-    times = f"{format_time(start, 'short', locale=locale)}–{format_time(end, 'short', locale=locale)}"
-    if end.date() != start.date():
-        times = f"{times} ({format_date(end, 'medium', locale=locale)})"
-    zone = get_timezone_location(event.zone, locale=locale)
-    separator = " " if locale == "zh" else ", "
-    return f"{day}{separator}{times} · {zone}"
+    """Date and time of an event in its own zone, written the visitor's way (as in the mail)."""
+    return format_when(event.starts_at, event.ends_at, event.timezone)
 
 
 def init_app(app: Flask) -> None:
@@ -91,3 +83,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(city_name, "city_name")
     app.add_template_filter(event_when, "event_when")
     app.add_template_global(full_name, "full_name")
+    app.add_template_global(format_moment, "format_moment")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import io
 import random
+import re
 from datetime import datetime, timezone
 from email import policy
 
@@ -13,6 +14,8 @@ import zxingcpp
 from PIL import Image
 
 from eventsvc.extensions import db
+from eventsvc.models import MailKind
+from eventsvc.services.mailing.outbox import queue_mail
 from eventsvc.services.mailing.message import build_message
 from eventsvc.services.mailing.render import render_mail
 from eventsvc.services.mailing.retry import nominal_schedule, retry_delay
@@ -56,7 +59,8 @@ def test_a_chinese_reader_of_a_hamburg_event_also_sees_beijing_time(app):
     body = text_body(message)
     assert "尊敬的王丽：" in body
     assert "2030年3月14日" in body and "18:00–21:00" in body    # Hamburg, CET
-    assert "北京时间: 2030年3月15日星期五, 01:00–04:00" in body       # Beijing, the next day
+    assert "时间：2030年3月14日星期四 18:00–21:00（德国时间）" in body
+    assert "北京时间：2030年3月15日星期五 01:00–04:00\n" in body      # Beijing, the next day
     assert "Thursday, March 14, 2030" in body                     # the English half
 
 
@@ -67,10 +71,29 @@ def test_a_german_reader_of_a_shanghai_event_reads_formal_german_and_german_time
     body = text_body(message)
     assert body.startswith("Guten Tag Anna Schmidt,")
     assert "Ihr Platz ist bestätigt" in body
-    assert "Montag, 20. Mai 2030, 14:00–17:00" in body            # Shanghai time
-    assert "Deutsche Zeit: Montag, 20. Mai 2030, 08:00–11:00" in body
+    assert "Wann: Montag, 20. Mai 2030, 14:00–17:00 Uhr (chinesische Zeit)" in body
+    assert "Deutsche Zeit: Montag, 20. Mai 2030, 08:00–11:00 Uhr\n" in body
     assert "尊敬的Anna Schmidt：" in body                           # a Latin name keeps its order in Chinese
     assert message["Subject"].startswith("Anmeldung bestätigt:")
+
+
+ASCII_NEXT_TO_CHINESE = re.compile(r"[\u4e00-\u9fff][ ]?[:,;()]|[(][\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("kind", ["confirmation", "event_changed"])
+def test_chinese_text_takes_full_width_punctuation_and_names_the_zone_once(app, kind):
+    event = make_event(**HAMBURG, venue={"en": "Chamber\nAdolphsplatz 1", "zh": "汉堡商会\n阿道夫广场1号"})
+    registration = make_registration(event, language="zh", family_name="王", given_name="丽")
+    if kind == "event_changed":
+        queue_mail(registration, MailKind.EVENT_CHANGED, payload={"before": {"starts_at": "2030-03-14T16:00:00+00:00"}})
+        db.session.commit()
+    _, message = sent_form(registration, kind)
+    chinese = text_body(message).split("-" * 60)[0]
+    assert [line for line in chinese.splitlines() if ASCII_NEXT_TO_CHINESE.search(line)] == []
+    assert "地点：汉堡商会，阿道夫广场1号" in chinese
+    assert "）（" not in chinese and "))" not in chinese
+    chinese_html = html_body(message).split("<hr")[0]
+    assert "<strong>时间：</strong>2030年3月14日星期四" in chinese_html
 
 
 def test_names_and_titles_cannot_inject_headers(app):

@@ -11,16 +11,13 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import segno
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from babel.dates import format_date, format_time, get_timezone_name
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import select
@@ -28,6 +25,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Event, FollowUpConsent, MailKind, Message, OutboundMail, Registration, Report
 from ..calendar import build_ics
+from ..local_time import format_when, zone_label
 from ..names import full_name
 from ..seats import waitlist_position
 
@@ -57,6 +55,8 @@ UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT}
 #: The zone a reader from the other side thinks in: Beijing time for Chinese readers of a German
 #: event, German time for German readers of a Chinese event.
 OTHER_SIDE_ZONES = {("zh", "DE"): "Asia/Shanghai", ("de", "CN"): "Europe/Berlin"}
+#: What follows a label ("When: …"): Chinese text takes the full-width colon, with no space.
+COLONS = {"zh": "："}
 
 
 @dataclass
@@ -102,27 +102,14 @@ def mail_languages(registration: Registration, event: Event) -> list[str]:
     return [first, second] if second else [first]
 
 
-@lru_cache(maxsize=1024)
-def format_when(start: datetime, end: datetime, zone: str, language: str) -> str:
-    """``Thursday, 14 March 2019, 18:00–21:00 (Central European Time)`` in ``language``."""
-    tz = ZoneInfo(zone)
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    date_text = format_date(local_start, "full", locale=language)
-    times = f"{format_time(local_start, 'short', locale=language)}–{format_time(local_end, 'short', locale=language)}"
-    if local_end.date() != local_start.date():
-        times = (f"{format_time(local_start, 'short', locale=language)} – "
-                 f"{format_date(local_end, 'full', locale=language)} {format_time(local_end, 'short', locale=language)}")
-    zone_name = get_timezone_name(local_start, locale=language)
-    return f"{date_text}, {times} ({zone_name})"
-
-
-def other_side_time(event: Event, language: str, start: datetime | None = None,
-                    end: datetime | None = None) -> str | None:
-    """The event's time where the reader's side of the report lives, when it differs."""
+def other_side_time(event: Event, language: str) -> tuple[str, str] | None:
+    """``(zone label, time)`` where the reader's side of the report lives, when it differs:
+    ``("北京时间", "2030年3月15日星期五 01:00–04:00")``. The label names the zone, so the time
+    does not name it again."""
     zone = OTHER_SIDE_ZONES.get((language, event.country))
     if zone is None:
         return None
-    return format_when(start or event.starts_at, end or event.ends_at, zone, language)
+    return zone_label(zone), format_when(event.starts_at, event.ends_at, zone, with_zone=False)
 
 
 def _links(registration: Registration, event: Event) -> dict:
@@ -142,8 +129,8 @@ def _changes(mail: OutboundMail, event: Event, language: str) -> list[tuple[str,
         old_start = datetime.fromisoformat(before.get("starts_at") or event.starts_at.isoformat())
         old_end = datetime.fromisoformat(before.get("ends_at") or event.ends_at.isoformat())
         old_zone = before.get("timezone") or event.timezone
-        old = format_when(old_start, old_end, old_zone, language)
-        new = format_when(event.starts_at, event.ends_at, event.timezone, language)
+        old = format_when(old_start, old_end, old_zone)
+        new = format_when(event.starts_at, event.ends_at, event.timezone)
         if old != new:
             changes.append((gettext("Date and time"), old, new))
     if "venue" in before:
@@ -182,7 +169,8 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             title=title,
             name=full_name(registration.family_name, registration.given_name),
             venue_lines=[line for line in event.text("venue", language).splitlines() if line.strip()],
-            when=format_when(event.starts_at, event.ends_at, event.timezone, language),
+            when=format_when(event.starts_at, event.ends_at, event.timezone),
+            colon=COLONS.get(language, ": "),
             other_time=other_side_time(event, language),
             changes=_changes(mail, event, language) if mail.kind == MailKind.EVENT_CHANGED else [],
         )

@@ -1,0 +1,102 @@
+"""Dates, times and zones written the way the reader writes them: the one place for pages,
+mail and the organizer area.
+
+Readers name a zone after a country, not after a city or a standard: a Chinese reader says
+北京时间 for every event in China's zone, a German reader "deutsche Zeit" (Babel's own names
+would give 中国（上海）时间 and "Deutschland (Berlin) (Ortszeit)"). Chinese text takes
+full-width brackets and no comma between date and time; German adds "Uhr" to a time span.
+Every function writes in the language of the current Babel locale (``force_locale`` in a mail).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_timezone_location
+from flask_babel import get_locale, lazy_gettext as _l
+
+#: What readers call the zones of the report's events; any other zone gets Babel's name.
+ZONE_NAMES = {
+    "Asia/Shanghai": _l("China time"), "Asia/Chongqing": _l("China time"),
+    "Asia/Harbin": _l("China time"), "Asia/Urumqi": _l("China time"),
+    "Europe/Berlin": _l("German time"),
+}
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def zone_name(zone: str) -> str:
+    """``北京时间``, ``deutsche Zeit``, ``German time``: the zone as the reader names it."""
+    if zone in ZONE_NAMES:
+        return str(ZONE_NAMES[zone])
+    if zone == "UTC":
+        return "UTC"
+    return get_timezone_location(ZoneInfo(zone), locale=_language())
+
+
+def zone_label(zone: str) -> str:
+    """The zone's name as the head of a line ("Deutsche Zeit: …")."""
+    name = zone_name(zone)
+    return name[:1].upper() + name[1:]
+
+
+def _with_zone(text: str, zone: str, language: str) -> str:
+    if language == "zh":
+        return f"{text}（{zone_name(zone)}）"
+    return f"{text} ({zone_name(zone)})"
+
+
+def format_when(start: datetime, end: datetime, zone: str, with_zone: bool = True) -> str:
+    """An event's time span in ``zone``: ``2030年5月20日星期一 14:00–17:00（北京时间）``,
+    ``Montag, 20. Mai 2030, 14:00–17:00 Uhr (chinesische Zeit)``.
+
+    ``with_zone=False`` leaves the zone to a label before the text ("北京时间：…").
+    """
+    return _format_when(start, end, zone, with_zone, _language())
+
+
+@lru_cache(maxsize=1024)
+def _format_when(start: datetime, end: datetime, zone: str, with_zone: bool, language: str) -> str:
+    """Cached: a batch of mail about one event writes the same times hundreds of times."""
+    tz = ZoneInfo(zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    start_day = format_date(local_start, "full", locale=language)
+    start_time = format_time(local_start, "short", locale=language)
+    end_time = format_time(local_end, "short", locale=language)
+    same_day = local_end.date() == local_start.date()
+    if language == "zh":
+        if same_day:
+            text = f"{start_day} {start_time}–{end_time}"
+        else:
+            text = f"{start_day} {start_time}至{format_date(local_end, 'full', locale=language)} {end_time}"
+    elif language == "de":
+        if same_day:
+            text = f"{start_day}, {start_time}–{end_time} Uhr"
+        else:
+            text = f"{start_day}, {start_time} Uhr – {format_date(local_end, 'full', locale=language)}, {end_time} Uhr"
+    else:
+        if same_day:
+            text = f"{start_day}, {start_time}–{end_time}"
+        else:
+            text = f"{start_day}, {start_time} – {format_date(local_end, 'full', locale=language)}, {end_time}"
+    return _with_zone(text, zone, language) if with_zone else text
+
+
+def format_moment(value: datetime | None, zone: str, with_zone: bool = True) -> str:
+    """A point in time for the organizer area: short date, minutes, the zone.
+
+    ``14.03.2030, 18:00 (deutsche Zeit)``, ``2030年3月14日 18:00（德国时间）``; empty for None.
+    """
+    if value is None:
+        return ""
+    language = _language()
+    local = value.astimezone(ZoneInfo(zone))
+    day = format_date(local, "medium", locale=language)
+    time = format_time(local, "short", locale=language)
+    text = f"{day} {time}" if language == "zh" else f"{day}, {time}"
+    return _with_zone(text, zone, language) if with_zone else text
