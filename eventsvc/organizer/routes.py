@@ -5,11 +5,12 @@ The views live in one module per area (``views_*.py``), each registering on :dat
 
 from __future__ import annotations
 
-from babel.dates import format_datetime
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+
+from ..services.local_time import format_moment
 
 bp = Blueprint("organizer", __name__)
 
@@ -49,7 +50,8 @@ def organizer_helpers() -> dict:
     """Helpers for the organizer templates (only this blueprint's pages see them)."""
     locale = get_locale()
     return {"local_time": local_time, "lang": locale.language if locale else "en",
-            "status_names": status_names()}
+            "status_names": status_names(), "kind_names": kind_names(),
+            "language_words": language_words()}
 
 
 def status_names() -> dict[str, str]:
@@ -62,11 +64,25 @@ def status_names() -> dict[str, str]:
     }
 
 
-def local_time(value, zone, fmt: str = "medium") -> str:
-    """A stored UTC time shown in ``zone`` (an event's zone), formatted for the reader."""
-    if value is None:
-        return ""
-    return format_datetime(value, fmt, tzinfo=zone, locale=get_locale())
+def kind_names() -> dict[str, str]:
+    """What each kind of mail is called, in the reader's language."""
+    return {
+        "confirmation": _("Registration confirmation"), "already_registered": _("Already registered"),
+        "waitlisted": _("Waiting-list notice"), "promoted": _("Seat from the waiting list"),
+        "cancelled": _("Cancellation"), "reminder": _("Reminder"), "report": _("Report link"),
+        "event_changed": _("Change notice"), "event_cancelled": _("Event cancellation"),
+    }
+
+
+def language_words() -> dict[str, str]:
+    """The registrants' languages named in the reader's language (英文, Englisch)."""
+    return {"en": _("English"), "zh": _("Chinese"), "de": _("German")}
+
+
+def local_time(value, zone) -> str:
+    """A stored UTC time shown in ``zone`` (an event's zone): date, minutes and the zone,
+    written the reader's way (``14.03.2030, 18:00 (deutsche Zeit)``)."""
+    return format_moment(value, str(zone))
 
 
 @bp.after_request

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from babel.dates import format_datetime
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
 from ..services import attendees, checkin, exports, registration as registration_service
 from ..services import badges as badge_service
+from ..services.local_time import format_moment
 from ..services.names import full_name
 from .forms import ActionForm, CheckinForm
 from .routes import bp
@@ -150,8 +150,7 @@ def outcome_message(outcome: checkin.CheckinOutcome) -> str:
     if outcome.outcome == "checked_in":
         return _("Checked in: %(name)s", name=name)
     if outcome.outcome == "already_checked_in":
-        when = format_datetime(outcome.checked_in_at, "short", tzinfo=registration.event.zone,
-                               locale=get_locale())
+        when = format_moment(outcome.checked_in_at, registration.event.timezone)
         return _("Already checked in at %(time)s: %(name)s", time=when, name=name)
     if outcome.outcome == "cancelled":
         return _("Cancelled: %(name)s has cancelled this registration.", name=name)
