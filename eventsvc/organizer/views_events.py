@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import yaml
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from ..models import Event, EventStatus
+from ..models.event import DEFAULT_REMINDER_OFFSETS
 from ..services import dashboard, event_admin, follow_up
-from ..services.durations import describe_duration
+from ..services.durations import describe_offsets
 from ..services.event_values import EventValueError, validate_event
 from ..services.events import events_for_organizers, find_event
 from .routes import bp
 from .forms import ActionForm, EventForm
 
 LANGS = ("en", "zh", "de")
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
 
 
 def load_event(slug: str) -> Event:
@@ -39,7 +45,7 @@ def _form_for(event: Event) -> EventForm:
     form.ends_at.data = event.local_end().replace(tzinfo=None)
     form.capacity.data = event.capacity
     form.waitlist_enabled.data = event.waitlist_enabled
-    form.reminder_offsets.data = ", ".join(describe_duration(o) for o in event.reminder_offsets or [])
+    form.reminder_offsets.data = describe_offsets(event.reminder_offsets or [], _language())
     form.languages.data = ",".join(event.languages or [])
     zone = event.zone
     form.registration_opens_at.data = (event.registration_opens_at.astimezone(zone).replace(tzinfo=None)
@@ -140,8 +146,11 @@ def events():
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
+    form = EventForm()
+    if request.method == "GET":
+        form.reminder_offsets.data = describe_offsets(DEFAULT_REMINDER_OFFSETS, _language())
     return _save_event_form(
-        EventForm(), None, event_admin.create_event,
+        form, None, event_admin.create_event,
         _("The event is saved as a draft. Publish it when it is ready."),
     )
 

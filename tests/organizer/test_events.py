@@ -34,6 +34,8 @@ def test_new_event_is_a_draft_with_times_entered_in_its_own_zone(app, organizer_
     assert event.languages == ["zh", "en"] and event.capacity == 120
     page = organizer_client.get("/organizer/events/shanghai-2019/edit").get_data(as_text=True)
     assert 'value="2030-05-20T14:00"' in page and "7 days, 1 day, 3 hours" in page
+    assert "7 Tage, 1 Tag, 3 Stunden" in organizer_client.get("/organizer/events/shanghai-2019/edit?lang=de").get_data(as_text=True)
+    assert 'value="7天、1天"' in organizer_client.get("/organizer/events/new?lang=zh").get_data(as_text=True)
 
 
 def test_bad_input_is_answered_on_the_form_never_with_a_500(app, organizer_client):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from eventsvc.services.durations import (DurationError, describe_duration, parse_duration,
+from eventsvc.services.durations import (DurationError, describe_duration, describe_offsets, parse_duration,
                                          parse_reminder_offsets)
 
 
@@ -39,3 +39,23 @@ def test_a_stored_offset_is_shown_in_words_the_parser_reads_back():
     for stored in ("P7D", "PT3H", "P1DT2H30M", "P14D"):
         assert parse_reminder_offsets(describe_duration(stored)) == [stored]
     assert describe_duration("P1D") == "1 day"
+
+
+@pytest.mark.parametrize("language, shown", [
+    ("en", "7 days, 1 day, 3 hours"),
+    ("de", "7 Tage, 1 Tag, 3 Stunden"),
+    ("zh", "7天、1天、3小时"),
+])
+def test_the_form_shows_offsets_in_the_organizers_language_and_reads_them_back(language, shown):
+    stored = ["P7D", "P1D", "PT3H"]
+    assert describe_offsets(stored, language) == shown
+    assert parse_reminder_offsets(shown) == stored
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2 Wochen", timedelta(weeks=2)), ("1 Tag 12 Stunden", timedelta(days=1, hours=12)),
+    ("90 Minuten", timedelta(minutes=90)), ("1天12小时", timedelta(days=1, hours=12)),
+    ("2周", timedelta(weeks=2)), ("30分钟", timedelta(minutes=30)),
+])
+def test_german_and_chinese_units_are_read(text, expected):
+    assert parse_duration(text) == expected
