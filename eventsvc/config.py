@@ -8,6 +8,7 @@ server that ``make run`` starts. Production sets ``DATABASE_URL``, ``CELERY_BROK
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,6 +21,20 @@ LANGUAGES = ("en", "zh", "de")
 
 _TRUE = {"1", "true", "yes", "on"}
 
+#: Who runs the service, as the imprint, the privacy notice and every mail's footer name it:
+#: OAV's details unless a deployment sets its own. The name as each language writes it.
+DEFAULT_ORGANIZATION_NAME = {
+    "en": "German Asia-Pacific Business Association (OAV)",
+    "zh": "德国亚太经济协会（OAV）",
+    "de": "OAV – German Asia-Pacific Business Association",
+}
+DEFAULT_ORGANIZATION_ADDRESS = {
+    "en": "Bleichenbrücke 9\n20354 Hamburg\nGermany",
+    "zh": "Bleichenbrücke 9\n20354 Hamburg\n德国",
+    "de": "Bleichenbrücke 9\n20354 Hamburg\nDeutschland",
+}
+DEFAULT_PRIVACY_CONTACT = "oav@oav.de"
+
 
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -29,6 +44,19 @@ def _flag(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return default if value in (None, "") else int(value)
+
+
+def _translated(name: str, default):
+    """A setting that may differ per language: a JSON object (``{"en": …, "zh": …}``) or one
+    text for every language."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return parsed if isinstance(parsed, (dict, str)) else value
 
 
 def normalize_database_url(url: str) -> str:
@@ -141,4 +169,10 @@ def load_settings(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         #: The version of the privacy notice that a registrant consents to; stored with the consent.
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2019-03"),
+        #: The organization's name per language (JSON object) or one name for all of them.
+        "ORGANIZATION_NAME": _translated("ORGANIZATION_NAME", DEFAULT_ORGANIZATION_NAME),
+        #: Its postal address (one, or one per language as JSON); "\n" between the lines.
+        "ORGANIZATION_ADDRESS": _translated("ORGANIZATION_ADDRESS", DEFAULT_ORGANIZATION_ADDRESS),
+        #: Where registrants turn with questions about their data (an address, usually a mail address).
+        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", DEFAULT_PRIVACY_CONTACT),
     }

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from .models import Event
 from .services.local_time import format_moment, format_when
 from .services.names import full_name
+from .services.organization import organization
 
 LANGUAGE_COOKIE = "lang"
 #: Babel catalog domains, one per part of the service, each in ``translations/<lang>/LC_MESSAGES``.
@@ -84,3 +85,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(event_when, "event_when")
     app.add_template_global(full_name, "full_name")
     app.add_template_global(format_moment, "format_moment")
+    app.add_template_global(organization, "organization")

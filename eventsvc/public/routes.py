@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
@@ -89,6 +89,18 @@ def registered(slug: str):
 @bp.get("/privacy")
 def privacy():
     return render_template("public/privacy.html")
+
+
+@bp.get("/imprint")
+def imprint():
+    """The provider's identification (§ 5 DDG), from the ORGANIZATION_* settings."""
+    return render_template("public/imprint.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it whatever the page links; the SVG icon answers."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @bp.get("/r/<token>")

@@ -27,6 +27,7 @@ from ...models import Event, FollowUpConsent, MailKind, Message, OutboundMail, R
 from ..calendar import build_ics
 from ..local_time import format_when, zone_label
 from ..names import full_name
+from ..organization import organization
 from ..seats import waitlist_position
 
 #: What each mail is called in its subject; ``{title}`` is the event's title.
@@ -118,6 +119,8 @@ def _links(registration: Registration, event: Event) -> dict:
         "manage_url": f"{base_url}/r/{registration.manage_token}",
         "event_url": f"{base_url}/events/{event.slug}",
         "unsubscribe_url": f"{base_url}/unsubscribe/{registration.manage_token}",
+        "imprint_url": f"{base_url}/imprint",
+        "privacy_url": f"{base_url}/privacy",
     }
 
 
@@ -171,6 +174,7 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             venue_lines=[line for line in event.text("venue", language).splitlines() if line.strip()],
             when=format_when(event.starts_at, event.ends_at, event.timezone),
             colon=COLONS.get(language, ": "),
+            organization=organization(language),
             other_time=other_side_time(event, language),
             changes=_changes(mail, event, language) if mail.kind == MailKind.EVENT_CHANGED else [],
         )
