@@ -11,7 +11,7 @@ from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
 from .models import Event
-from .services.local_time import format_moment, format_when
+from .services.local_time import format_moment, format_when, other_side_zone, zone_label
 from .services.names import full_name
 from .services.organization import organization
 
@@ -77,12 +77,22 @@ def event_when(event: Event) -> str:
     return format_when(event.starts_at, event.ends_at, event.timezone)
 
 
+def other_side_when(event: Event) -> tuple[str, str] | None:
+    """``(zone label, time)`` in the visitor's home zone when the event is on the other side."""
+    locale = str(get_locale() or "en")
+    zone = other_side_zone(locale, event.country)
+    if zone is None:
+        return None
+    return zone_label(zone), format_when(event.starts_at, event.ends_at, zone, with_zone=False)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(choose_language_afresh)
     app.after_request(remember_language)
     app.context_processor(language_context)
     app.add_template_filter(city_name, "city_name")
     app.add_template_filter(event_when, "event_when")
+    app.add_template_filter(other_side_when, "other_side_when")
     app.add_template_global(full_name, "full_name")
     app.add_template_global(format_moment, "format_moment")
     app.add_template_global(organization, "organization")

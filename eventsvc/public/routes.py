@@ -13,6 +13,8 @@ from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
 from ..services import follow_up, registrant
 from ..services.calendar import build_ics
+from ..services.checkin import checkin_qr_svg
+from ..services.seats import live_counts
 from ..services.events import find_event, listed_events
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
                                      set_language, waitlist_position)
@@ -112,6 +114,7 @@ def manage(token: str):
             "public/manage.html", registration=registration, event=registration.event,
             position=waitlist_position(registration), reports=registrant.published_reports(),
             language_form=LanguageForm(language=registration.language), confirm_form=ConfirmForm(),
+            qr_svg=checkin_qr_svg(registration.checkin_code, _("QR check-in code")),
         )
 
 
@@ -129,8 +132,9 @@ def cancel_view(token: str):
             flash(_("You have left the waiting list.") if was_waiting
                   else _("Your registration is cancelled. We have sent you a confirmation."))
             return redirect(url_for("public.manage", token=token))
+        waiting = live_counts(registration.event)[1]
         return render_template("public/cancel.html", registration=registration,
-                               event=registration.event, form=form)
+                               event=registration.event, form=form, someone_waits=waiting > 0)
 
 
 @bp.post("/r/<token>/language")

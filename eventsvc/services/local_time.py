@@ -25,6 +25,16 @@ ZONE_NAMES = {
 }
 
 
+#: The zone a reader from the other side of the report thinks in: Beijing time for Chinese
+#: readers of a German event, German time for German readers of a Chinese event.
+OTHER_SIDE_ZONES = {("zh", "DE"): "Asia/Shanghai", ("de", "CN"): "Europe/Berlin"}
+
+
+def other_side_zone(language: str, country: str) -> str | None:
+    """The reader's home zone when it differs from the event's country, else ``None``."""
+    return OTHER_SIDE_ZONES.get((language, country))
+
+
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale else "en"

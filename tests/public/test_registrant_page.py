@@ -108,3 +108,40 @@ def test_calendar_file_and_private_headers(client):
     entry = Calendar.from_ical(response.data).walk("VEVENT")[0]
     assert entry.decoded("dtstart") == registration.event.starts_at
     assert str(entry["summary"]) == registration.event.title["en"]
+
+
+HAMBURG = dict(city="Hamburg", country="DE", timezone="Europe/Berlin",
+               venue={"en": "Chamber of Commerce\nAdolphsplatz 1\n20457 Hamburg", "zh": "汉堡商会\n阿道夫广场1号"})
+
+
+def test_a_confirmed_registration_reads_as_a_ticket(client):
+    registration = make_registration(make_event(**HAMBURG), language="zh", family_name="王", given_name="丽")
+    page = text(client.get(f"/r/{registration.manage_token}"))
+    ticket = page.split('class="ticket', 1)[1].split("</section>", 1)[0]
+    assert "<svg" in ticket and "签到二维码" in ticket                    # the QR check-in code
+    assert registration.checkin_code in ticket                          # and the code in text
+    assert "（德国时间）" in ticket and "北京时间" in ticket               # both zones
+    assert "<address" in ticket and "阿道夫广场1号" in ticket
+    actions = page.split('class="ticket-actions', 1)[1].split("</div>", 1)[0]
+    calendar, cancel = actions.index("calendar.ics"), actions.index("/cancel")
+    assert calendar < cancel
+    assert 'class="button button-large" href="/r/' in actions           # calendar: the main action
+    assert 'class="quiet-action"' in actions                            # cancel: a quiet one
+
+
+def test_a_waiting_registrant_has_no_check_in_code(client):
+    event = make_event(capacity=1)
+    make_registration(event)
+    waiting = make_registration(event)
+    page = text(client.get(f"/r/{waiting.manage_token}?lang=en"))
+    assert waiting.checkin_code not in page and "<svg" not in page
+
+
+def test_the_cancel_question_says_what_happens_to_the_seat(client):
+    event = make_event(capacity=1)
+    holder = make_registration(event)
+    nobody_waits = text(client.get(f"/r/{holder.manage_token}/cancel?lang=en"))
+    assert "waiting list" not in nobody_waits and "free for someone else" in nobody_waits
+    make_registration(event)
+    someone_waits = text(client.get(f"/r/{holder.manage_token}/cancel?lang=en"))
+    assert "goes to the next person on the waiting list" in someone_waits

@@ -184,7 +184,7 @@ SUBJECT_OPENINGS = {
     "event_changed": {"en": "Changed: ", "zh": "活动变更：", "de": "Geändert: "},
     "event_cancelled": {"en": "Event cancelled: ", "zh": "活动取消：", "de": "Veranstaltung abgesagt: "},
 }
-GREETINGS = {"en": "Dear Li Wang,", "zh": "尊敬的Wang Li：", "de": "Guten Tag Li Wang,"}
+GREETINGS = {"en": "Dear Li Wang,", "zh": "尊敬的Li Wang：", "de": "Guten Tag Li Wang,"}
 #: What each kind needs to render as it would be sent: dedupe key and payload.
 QUEUED_AS = {
     "reminder": ("reminder:P1D", None),

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Event, FollowUpConsent, MailKind, Message, OutboundMail, Registration, Report
 from ..calendar import build_ics
-from ..local_time import format_when, zone_label
+from ..local_time import format_when, other_side_zone, zone_label
 from ..names import full_name
 from ..organization import organization
 from ..seats import waitlist_position
@@ -53,9 +53,6 @@ QR_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED}
 #: Mails a registrant may opt out of (RFC 8058 one-click); the rest are transactional.
 UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT}
 
-#: The zone a reader from the other side thinks in: Beijing time for Chinese readers of a German
-#: event, German time for German readers of a Chinese event.
-OTHER_SIDE_ZONES = {("zh", "DE"): "Asia/Shanghai", ("de", "CN"): "Europe/Berlin"}
 #: What follows a label ("When: …"): Chinese text takes the full-width colon, with no space.
 COLONS = {"zh": "："}
 
@@ -107,7 +104,7 @@ def other_side_time(event: Event, language: str) -> tuple[str, str] | None:
     """``(zone label, time)`` where the reader's side of the report lives, when it differs:
     ``("北京时间", "2030年3月15日星期五 01:00–04:00")``. The label names the zone, so the time
     does not name it again."""
-    zone = OTHER_SIDE_ZONES.get((language, event.country))
+    zone = other_side_zone(language, event.country)
     if zone is None:
         return None
     return zone_label(zone), format_when(event.starts_at, event.ends_at, zone, with_zone=False)
