@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
                      PasswordField, SelectChoice, SelectField, StringField, TextAreaField)
@@ -15,6 +15,12 @@ from ..services.event_values import (LANGUAGE_PAIRS, MAX_CAPACITY, MAX_CITY, MAX
                                      MAX_ZONE, SLUG, TEXT_LIMITS, valid_zone)
 
 LOCAL_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+#: The mail languages as the organizer reads them ("Chinese + English", "Chinesisch + Englisch").
+_LANGUAGE_WORDS = {"en": _l("English"), "zh": _l("Chinese"), "de": _l("German")}
+
+
+def _pair_label(pair) -> LazyString:
+    return LazyString(lambda: " + ".join(str(_LANGUAGE_WORDS[language]) for language in pair))
 
 
 class LoginForm(FlaskForm):
@@ -74,7 +80,7 @@ class EventForm(FlaskForm):
     reminder_offsets = StringField(_l("Reminders before the start"), default="7 days, 1 day",
                                    validators=[Optional(), Length(max=200), _offsets])
     languages = SelectField(_l("Languages of every mail"),
-                            choices=[SelectChoice(",".join(pair), " + ".join(pair)) for pair in LANGUAGE_PAIRS])
+                            choices=[SelectChoice(",".join(pair), _pair_label(pair)) for pair in LANGUAGE_PAIRS])
     registration_opens_at = DateTimeLocalField(_l("Registration opens (empty: now)"),
                                                format=LOCAL_TIME_FORMAT, validators=[Optional()])
     registration_closes_at = DateTimeLocalField(_l("Registration closes (empty: at the start)"),

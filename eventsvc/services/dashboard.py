@@ -67,6 +67,11 @@ def report_downloads(event: Event) -> list[tuple[str, str, int]]:
     ).all()]
 
 
+#: Widest slot of one day in the chart, in SVG units; the site's red for the bars.
+MAX_SLOT = 36
+BAR_COLOUR = "#b3122e"
+
+
 def registrations_chart(series: list[tuple[date, int]], title: str, width: int = 640,
                         height: int = 220) -> Markup:
     """A bar chart of registrations per day as inline SVG (drawn here, no script, no CDN)."""
@@ -80,20 +85,21 @@ def registrations_chart(series: list[tuple[date, int]], title: str, width: int =
     ]
     if series:
         peak = max(count for _, count in series) or 1
-        slot = plot_w / len(series)
+        # A slot per day, but never wider than a bar should look: one day is one bar, not a block.
+        slot = min(plot_w / len(series), MAX_SLOT)
         bar_w = max(slot * 0.8, 1)
         for index, (day, count) in enumerate(series):
             bar_h = plot_h * count / peak
             x = left + index * slot + (slot - bar_w) / 2
             parts.append(
                 f'<rect x="{x:.1f}" y="{top + plot_h - bar_h:.1f}" width="{bar_w:.1f}" '
-                f'height="{bar_h:.1f}" fill="#1f6f8b"><title>{day.isoformat()}: {count}</title></rect>'
+                f'height="{bar_h:.1f}" fill="{BAR_COLOUR}"><title>{day.isoformat()}: {count}</title></rect>'
             )
         parts.append(f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">{peak}</text>')
         parts.append(f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>')
         parts.append(f'<text x="{left}" y="{height - 8}" font-size="11">{series[0][0].isoformat()}</text>')
         if len(series) > 1:
-            parts.append(f'<text x="{width - right}" y="{height - 8}" text-anchor="end" '
+            parts.append(f'<text x="{left + len(series) * slot:.1f}" y="{height - 8}" text-anchor="end" '
                          f'font-size="11">{series[-1][0].isoformat()}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

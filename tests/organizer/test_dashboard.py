@@ -57,3 +57,18 @@ def test_api_tokens_page_shows_a_new_token_once(app, organizer_client, client):
     db.session.rollback()
     organizer_client.post(f"/organizer/tokens/{token_id}/revoke")
     assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_the_chart_scales_for_one_day_and_for_ninety():
+    import re
+
+    from eventsvc.services.dashboard import registrations_chart
+
+    start = datetime(2030, 1, 1).date()
+    one_day = registrations_chart([(start, 4)], "chart", width=640)
+    [width] = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', one_day)]
+    assert width <= 40                                  # a bar, not a block across the chart
+    ninety = registrations_chart([(start + timedelta(days=d), d % 7) for d in range(90)], "chart", width=640)
+    rects = re.findall(r'<rect x="([\d.]+)" [^>]*width="([\d.]+)"', ninety)
+    assert len(rects) == 90
+    assert all(float(x) + float(w) <= 640 - 10 for x, w in rects) and all(float(w) >= 1 for _, w in rects)

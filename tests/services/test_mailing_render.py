@@ -258,3 +258,25 @@ def test_the_qr_code_in_the_confirmation_scans_as_the_check_in_code(app):
     assert 120 <= picture.width <= 200 and picture.width == picture.height
     [code] = zxingcpp.read_barcodes(picture)
     assert code.text == registration.checkin_code
+
+
+def test_a_mail_carries_the_qr_code_once(app):
+    registration = make_registration(make_event(**HAMBURG), language="zh")
+    _, message = sent_form(registration)
+    html = html_body(message)
+    assert html.count('src="cid:') == 1
+    assert html.index('src="cid:') < html.index("<hr")          # in the reader's own language
+
+
+def test_the_subject_puts_the_readers_language_first_and_fits_a_phone(app):
+    long_title = {"en": "Smart City China: China's Urban Future – the report's launch in Hamburg with guests",
+                  "zh": "智慧城市中国：中国城市的未来——报告在汉堡发布，并邀请多位嘉宾参加圆桌讨论",
+                  "de": "Smart City China: Chinas urbane Zukunft – Vorstellung des Berichts in Hamburg mit Gästen"}
+    for language, opening in (("zh", "报名确认："), ("de", "Anmeldung bestätigt: "), ("en", "Registration confirmed: ")):
+        registration = make_registration(make_event(**dict(HAMBURG, slug=f"long-{language}"), title=long_title),
+                                         language=language)
+        subject = render_mail(registration.mails.one()).subject
+        first = subject.split(" | ")[0]
+        assert first.startswith(opening) and first.endswith("…")
+        wide = sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in first)
+        assert wide <= 60

@@ -9,6 +9,7 @@ the parts one after the other. Links are absolute, built from ``BASE_URL`` (ther
 from __future__ import annotations
 
 import struct
+import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +45,8 @@ SUBJECTS = {
     "consent": _l("Please confirm: news of follow-up events"),
     "invitation": _l("Invitation: %(title)s"),
 }
+#: Columns one language's subject may take, so that a phone shows it before the second language.
+SUBJECT_COLUMNS = 60
 #: Mails that put the event in the reader's calendar (or update it there).
 ICS_REQUEST_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED}
 #: Mails that take it out again.
@@ -147,6 +150,24 @@ def _translated(value, language: str) -> str:
     return value or ""
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a screen: a Chinese character or full-width sign counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _short_subject(pattern: str, title: str) -> str:
+    """``pattern % title``, the title cut (with "…") so the whole fits SUBJECT_COLUMNS."""
+    budget = SUBJECT_COLUMNS - _width(pattern % {"title": ""})
+    if _width(title) > budget:
+        cut = ""
+        for ch in title:
+            if _width(cut + ch) > budget - 1:
+                break
+            cut += ch
+        title = cut.rstrip(" ,:;–-—，：") + "…"
+    return pattern % {"title": title}
+
+
 def _section(mail: OutboundMail, registration: Registration, event: Event, language: str,
              extra: dict) -> tuple[str, str, str]:
     """One language's subject, text and HTML."""
@@ -178,7 +199,7 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
         if mail.kind == MailKind.MESSAGE:
             subject = one_line(_in_language(extra["message_subjects"], language))
         else:
-            subject = str(SUBJECTS[mail.kind]) % {"title": subject_title}
+            subject = _short_subject(str(SUBJECTS[mail.kind]), subject_title)
         text = render_template(f"email/{mail.kind}.txt", **context)
         html = render_template(f"email/{mail.kind}.html", **context)
     return subject, text, html
@@ -232,7 +253,9 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         qr_image = qr_png(registration.checkin_code)
     extra["unsubscribable"] = mail.kind in UNSUBSCRIBABLE_KINDS
 
-    sections = [_section(mail, registration, event, language, extra) for language in languages]
+    # The QR code goes in the reader's own language only: one code per mail.
+    sections = [_section(mail, registration, event, language, extra if index == 0 else dict(extra, qr_cid=None))
+                for index, language in enumerate(languages)]
     subject = " | ".join(dict.fromkeys(subject for subject, _, _ in sections))
     text = render_template("email/layout.txt", sections=[text for _, text, _ in sections], **extra)
     html = render_template(
