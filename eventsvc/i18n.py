@@ -14,6 +14,7 @@ from .models import Event
 from .services.local_time import format_moment, format_when, other_side_zone, zone_label
 from .services.names import full_name
 from .services.organization import organization
+from .services.reports import edition_name
 
 LANGUAGE_COOKIE = "lang"
 #: Babel catalog domains, one per part of the service, each in ``translations/<lang>/LC_MESSAGES``.
@@ -96,3 +97,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(full_name, "full_name")
     app.add_template_global(format_moment, "format_moment")
     app.add_template_global(organization, "organization")
+    app.add_template_global(edition_name, "edition_name")

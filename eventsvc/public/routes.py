@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
@@ -77,6 +78,9 @@ def register_view(slug: str):
         except EventFull:
             form.form_errors.append(_("Sorry, this event is full."))
             return render_template("public/register.html", event=event, form=form, full=True), 409
+        # The next page names the address the mail goes to; it is the one just typed, so
+        # naming it reveals nothing about whether it was known.
+        session["registered_email"] = form.email.data.strip()
         return redirect(url_for("public.registered", slug=slug))
     status = 422 if form.is_submitted() else 200
     return render_template("public/register.html", event=event, form=form, full=False), status
@@ -85,7 +89,8 @@ def register_view(slug: str):
 @bp.get("/events/<slug>/registered")
 def registered(slug: str):
     """The same words whether the address was new or known: nothing is revealed."""
-    return render_template("public/registered.html", event=_visible_event(slug))
+    return render_template("public/registered.html", event=_visible_event(slug),
+                           email=session.pop("registered_email", None))
 
 
 @bp.get("/privacy")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..config import LANGUAGES
@@ -28,6 +29,15 @@ DEFAULT_TITLES = {
     "zh": "智慧城市中国：中国城市的未来",
     "de": "Smart City China: Chinas urbane Zukunft",
 }
+
+
+#: What a report link says of its edition, in the reader's language: "英文版", "englische Fassung".
+EDITION_NAMES = {"en": _l("English edition"), "zh": _l("Chinese edition"), "de": _l("German edition")}
+
+
+def edition_name(language: str) -> str:
+    """The edition of ``language`` named in the current locale's language."""
+    return str(EDITION_NAMES.get(language, language))
 
 
 #: The English edition that comes with the bundled events: OAV's site, where the report is

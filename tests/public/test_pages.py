@@ -150,3 +150,23 @@ def test_nul_bytes_in_urls_are_a_404_not_a_500(client):
         assert client.get(url).status_code == 404, url
     assert client.post("/api/v1/events/a%00b/registrations", json={}).status_code == 404
     assert client.get(f"/reports/en?event={event.slug}%00").status_code == 302
+
+
+@pytest.mark.parametrize("language, label", [("zh", "英文版"), ("de", "englische Fassung"), ("en", "English edition")])
+def test_report_links_name_the_editions_language_in_the_readers_language(client, language, label):
+    event = make_event()
+    db.session.add(Report(language="en", title="Smart City China", url="https://example.org/scc.pdf"))
+    db.session.commit()
+    page = text(client.get(f"/events/{event.slug}?lang={language}"))
+    assert label in page and "(English)" not in page
+
+
+def test_the_mails_report_link_names_the_editions_language(app):
+    from eventsvc.services.mailing.render import render_mail
+
+    db.session.add(Report(language="en", title="Smart City China", url="https://example.org/scc.pdf"))
+    db.session.commit()
+    registration = make_registration(make_event(languages=["de", "en"]), language="de")
+    rendered = render_mail(registration.mails.one())
+    assert "englische Fassung" in rendered.text and "English edition" in rendered.text
+    assert "englische Fassung" in rendered.html

@@ -70,6 +70,19 @@ def test_the_same_address_again_creates_nothing_and_says_the_same(client):
     assert kinds == ["confirmation", "already_registered"]
 
 
+def test_the_page_after_registering_says_plainly_a_mail_is_on_its_way_known_address_or_not(client):
+    event = make_event()
+    pages = []
+    for _ in range(2):  # a new address, then the same one again
+        response = client.post(f"/events/{event.slug}/register?lang=en", data=form(), follow_redirects=True)
+        pages.append(response.get_data(as_text=True))
+    assert "A mail to Li.Wang@Example.com is on its way" in pages[0]
+    assert pages[0] == pages[1]
+    assert "If this is your first registration" not in pages[0] and "already registered" not in pages[0]
+    chinese = client.post(f"/events/{event.slug}/register?lang=zh", data=form(), follow_redirects=True)
+    assert "一封邮件正在发往 Li.Wang@Example.com" in chinese.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("language, expected", [
     ("en", ["Please enter a valid email address, e.g. name@example.com.", "Please use at most 100 characters.",
             "Please enter your given name.", "Please accept the privacy notice to register."]),
