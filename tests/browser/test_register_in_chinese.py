@@ -24,9 +24,9 @@ def test_switch_to_chinese_and_register(app, live_server, page):
     page.get_by_role("link", name="立即报名").click()
 
     # The form is in Chinese, family name first, language preset to the page's.
-    assert page.locator("label[for=family_name]").inner_text() == "姓"
+    assert page.locator("label[for=family_name]").inner_text() == "姓 *"   # required, marked
     labels = page.locator(".name-row label").all_inner_texts()
-    assert labels == ["姓", "名"]
+    assert labels == ["姓 *", "名 *"]
     assert page.locator("select[name=language]").input_value() == "zh"
     page.fill("input[name=email]", "zhang.wei@example.cn")
     page.fill("input[name=family_name]", "张")

@@ -156,3 +156,14 @@ class TestWithCsrf:
         accepted = client.post(f"/events/{event.slug}/register", data=form(csrf_token=token))
         assert accepted.status_code == 302
         assert db.session.scalar(select(Registration)).email == "li.wang@example.com"
+
+
+def test_required_fields_are_marked(client):
+    event = make_event()
+    page = client.get(f"/events/{event.slug}/register?lang=de").get_data(as_text=True)
+    assert "Pflichtfelder sind mit * gekennzeichnet." in page
+    for name in ("email", "family_name", "given_name", "privacy_consent"):
+        label = re.search(rf'<label[^>]*for="{name}"[^>]*>.*?</label>|<label>[^<]*<input[^>]*name="{name}".*?</label>', page, re.S)
+        assert label and 'class="required-mark"' in label.group(0), name
+    organization = re.search(r'<label[^>]*for="organization"[^>]*>.*?</label>', page, re.S).group(0)
+    assert "required-mark" not in organization
