@@ -36,14 +36,18 @@ def test_every_string_is_translated(language):
 
 @pytest.mark.parametrize("language", ["zh", "de"])
 def test_one_english_text_has_one_translation_across_catalogs(language):
-    """Flask-Babel merges the catalogs, so the last one would silently win on a page of another part."""
-    seen: dict[str, tuple[str, str]] = {}
+    """Flask-Babel merges the catalogs, so the last one would silently win on a page of another part.
+
+    A context (``pgettext``) makes another text: a cancelled registration is "storniert", a
+    cancelled event "abgesagt".
+    """
+    seen: dict[tuple, tuple[str, str]] = {}
     clashes = []
     for domain in DOMAINS:
         for message in _catalog(language, domain):
             if not message.id or not message.string:
                 continue
-            key = message.id if isinstance(message.id, str) else message.id[0]
+            key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
             text = message.string if isinstance(message.string, str) else message.string[0]
             earlier = seen.setdefault(key, (domain, text))
             if earlier[1] != text:

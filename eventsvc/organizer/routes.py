@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 
 from ..services.local_time import format_moment
@@ -50,7 +50,8 @@ def organizer_helpers() -> dict:
     """Helpers for the organizer templates (only this blueprint's pages see them)."""
     locale = get_locale()
     return {"local_time": local_time, "lang": locale.language if locale else "en",
-            "status_names": status_names(), "kind_names": kind_names(),
+            "status_names": status_names(), "registration_status_names": registration_status_names(),
+            "kind_names": kind_names(),
             "language_words": language_words()}
 
 
@@ -62,6 +63,12 @@ def status_names() -> dict[str, str]:
         "queued": _("queued"), "sending": _("sending"), "sent": _("sent"), "failed": _("failed"),
         "bounced": _("bounced"),
     }
+
+
+def registration_status_names() -> dict[str, str]:
+    """Words for a registration's status: a registration is cancelled by its registrant
+    (German "storniert"), an event by its organizers ("abgesagt")."""
+    return dict(status_names(), cancelled=pgettext("registration status", "cancelled"))
 
 
 def kind_names() -> dict[str, str]:

@@ -44,3 +44,13 @@ def test_german_times_have_no_seconds_and_no_us_dates(app, organizer_client):
     assert "Vorstellung in Shanghai" in mail_log and ">shanghai<" not in mail_log
     assert "Anmeldebestätigung" in mail_log and ">confirmation<" not in mail_log
     assert "01.05.2030, 16:00 (chinesische Zeit)" in mail_log
+
+
+def test_a_cancelled_registration_is_storniert_a_cancelled_event_abgesagt(app, organizer_client):
+    from eventsvc.services.registration import cancel
+
+    event = make_event(**SHANGHAI)
+    registration = make_registration(event, language="de", family_name="Schmidt", given_name="Anna")
+    cancel(registration.id)
+    attendees = page(organizer_client, "/organizer/events/shanghai/attendees?lang=de")
+    assert "<td>storniert</td>" in attendees and "abgesagt" not in attendees
