@@ -1,6 +1,6 @@
 """Every page a visitor or an organizer meets, at phone width in three languages: axe-core finds
 nothing serious, the Chinese pages leave no English interface text untranslated, and a screenshot
-of each Chinese page is kept for a person to look at.
+of each Chinese and German page is kept for a person to look at.
 
 Screenshots go to ``test-artifacts/screenshots/`` (or ``$SCREENSHOT_DIR``), which git ignores.
 """
@@ -147,9 +147,10 @@ def test_every_page_passes_axe_and_chinese_pages_are_all_chinese(site, browser, 
                 if violation["impact"] in ("serious", "critical"):
                     targets = [node["target"] for node in violation["nodes"]][:3]
                     problems.append(f"{name}: {violation['id']} ({violation['impact']}) {targets}")
-            if language == "zh":
+            if language in ("zh", "de"):
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(SCREENSHOTS / f"zh-{name}.png"), full_page=True)
+                page.screenshot(path=str(SCREENSHOTS / f"{language}-{name}.png"), full_page=True)
+            if language == "zh":
                 visible = page.evaluate(VISIBLE_CHINESE_TEXT)
                 for text in english:
                     if re.search(r"(?<![A-Za-z])" + re.escape(text) + r"(?![A-Za-z])", visible):
