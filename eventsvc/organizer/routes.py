@@ -86,9 +86,10 @@ def language_words() -> dict[str, str]:
     return {"en": _("English"), "zh": _("Chinese"), "de": _("German")}
 
 
-def local_time(value, zone) -> str:
+def local_time(value, zone, fmt: str | None = None) -> str:
     """A stored UTC time shown in ``zone`` (an event's zone): date, minutes and the zone,
-    written the reader's way (``14.03.2030, 18:00 (deutsche Zeit)``)."""
+    written the reader's way (``14.03.2030, 18:00 (deutsche Zeit)``). ``fmt`` is accepted from
+    older templates and ignored: the organizer area writes every time one way."""
     return format_moment(value, str(zone))
 
 
