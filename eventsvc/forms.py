@@ -140,6 +140,8 @@ def _answer_check(question: dict):
             raise StopValidation()
         if question["type"] != "text" and any(value not in keys for value in values):
             raise StopValidation(_l("Please choose one of the answers offered."))
+    if question["required"]:
+        check.field_flags = {"required": True}  # the form marks the field with its star
     return check
 
 
