@@ -134,13 +134,13 @@ def _answer_check(question: dict):
         values = field.data if isinstance(field.data, list) else [field.data]
         values = [value for value in values if value not in (None, "")]
         if not values:
-            if question["required"]:
+            if question.get("required"):
                 raise StopValidation(_l("Please answer this question."))
             field.errors[:] = []
             raise StopValidation()
         if question["type"] != "text" and any(value not in keys for value in values):
             raise StopValidation(_l("Please choose one of the answers offered."))
-    if question["required"]:
+    if question.get("required"):
         check.field_flags = {"required": True}  # the form marks the field with its star
     return check
 

@@ -80,7 +80,14 @@ def site(pg_app, start_live_server):
                               "zh": "汉堡商会\n阿道夫广场1号\n20457 汉堡",
                               "de": "Handelskammer Hamburg\nAdolphsplatz 1\n20457 Hamburg"},
                        description={"en": "The report's launch.", "zh": "报告发布活动。", "de": "Vorstellung des Berichts."},
-                       capacity=100)
+                       capacity=100, questions=[
+                           {"key": "dinner", "type": "choice", "required": True,
+                            "label": {"en": "Dinner", "zh": "晚宴", "de": "Abendessen"},
+                            "choices": [{"key": "yes", "label": {"en": "Yes", "zh": "参加", "de": "Ja"}},
+                                        {"key": "no", "label": {"en": "No", "zh": "不参加", "de": "Nein"}}]},
+                           {"key": "topics", "type": "multiple", "label": {"en": "Topics", "zh": "议题", "de": "Themen"},
+                            "choices": [{"key": "mobility", "label": {"en": "Mobility", "zh": "交通", "de": "Mobilität"}}]},
+                           {"key": "note", "type": "text", "label": {"en": "Anything else?", "zh": "其他说明", "de": "Sonst noch etwas?"}}])
     past_start = datetime.now(timezone.utc) - timedelta(days=30)
     make_event(slug="past-look", city="Beijing", country="CN", timezone="Asia/Shanghai",
                title={"en": "Past event in Beijing", "zh": "北京往期活动", "de": "Vergangene Veranstaltung in Peking"},
@@ -100,6 +107,13 @@ def _pages(server, slug, token):
         page.click("form button[type=submit]")
         page.wait_for_selector(".notice-error")
 
+    def preview_message(page):
+        for language, text in (("en", "The entrance has moved"), ("zh", "入口已变更")):
+            page.fill(f"input[name=subject_{language}]", text)
+            page.fill(f"textarea[name=body_{language}]", text)
+        page.click("form.stack button.secondary")  # Preview
+        page.wait_for_selector("iframe.mail-preview")
+
     return [
         ("event-list", "/", None),
         ("event", f"/events/{slug}", None),
@@ -113,6 +127,7 @@ def _pages(server, slug, token):
         ("organizer-event-form", f"/organizer/events/{slug}/edit", None),
         ("organizer-checkin", f"/organizer/events/{slug}/checkin", None),
         ("organizer-mail-log", "/organizer/mail", None),
+        ("organizer-messages", f"/organizer/events/{slug}/messages", preview_message),
     ]
 
 
