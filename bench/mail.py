@@ -18,6 +18,7 @@ It prints both rates and their ratio (target: at least 0.5). ``python -m bench m
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import smtplib
@@ -93,28 +94,40 @@ def _sent_count() -> int:
     return value
 
 
-def _rendered_messages() -> list[tuple[str, str, bytes]]:
-    """Every outbox mail rendered as the worker renders it: (from, to, bytes)."""
+def rendered_messages(kind: str | None = None, limit: int | None = None) -> list[tuple[str, str, bytes]]:
+    """Outbox mails (of ``kind``; the first ``limit``) rendered as the worker renders them:
+    (from, to, the bytes smtplib sends)."""
     from eventsvc.extensions import db
     from eventsvc.models import OutboundMail
     from eventsvc.services.mailing.message import build_message, new_message_id
-    from eventsvc.services.mailing.render import render_mail
+    from eventsvc.services.mailing.render import published_reports, render_mail
 
+    reports = published_reports()
+    query = select(OutboundMail).order_by(OutboundMail.id).limit(limit)
+    if kind:
+        query = query.where(OutboundMail.kind == kind)
     messages = []
-    for mail in db.session.scalars(select(OutboundMail).order_by(OutboundMail.id)):
-        message = build_message(render_mail(mail), mail.message_id or new_message_id(mail.id))
+    for mail in db.session.scalars(query):
+        message = build_message(render_mail(mail, reports), mail.message_id or new_message_id(mail.id))
         raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as smtplib sends it
         messages.append((parseaddr(str(message["From"]))[1], mail.registration.email, raw))
     db.session.rollback()
     return messages
 
 
-def main() -> None:
-    """Run both cases and print the figures."""
-    from eventsvc import create_app
-    from eventsvc.services.mailing.outbox import enqueue_send
+def smtplib_seconds(messages: list[tuple[str, str, bytes]], port: int) -> float:
+    """The plain loop: the messages over one connection, as fast as the server takes them."""
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.local", timeout=30) as smtp:
+        for sender, recipient, raw in messages:
+            smtp.sendmail(sender, [recipient], raw)
+    return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def counting_smtp_server():
+    """A local SMTP server in its own process that only counts: yields (port, counter)."""
     from tests.fixtures.services import free_port
-    from tests.fixtures.worker import Broker, CeleryWorker, worker_env
 
     context = multiprocessing.get_context("spawn")
     counter, ready = context.Value("i", 0), context.Event()
@@ -122,8 +135,20 @@ def main() -> None:
     server = context.Process(target=_serve_counting, args=(port, counter, ready), daemon=True)
     server.start()
     ready.wait(30)
-    broker = Broker(REDIS_URL, queue_prefix=f"bench-{uuid.uuid4().hex[:8]}-")
     try:
+        yield port, counter
+    finally:
+        server.terminate()
+
+
+def main() -> None:
+    """Run both cases and print the figures."""
+    from eventsvc import create_app
+    from eventsvc.services.mailing.outbox import enqueue_send
+    from tests.fixtures.worker import Broker, CeleryWorker, worker_env
+
+    broker = Broker(REDIS_URL, queue_prefix=f"bench-{uuid.uuid4().hex[:8]}-")
+    with counting_smtp_server() as (port, counter):
         with fresh_database() as url, tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
             # The hints go to this run's own queues on Redis from the first commit on.
             app = create_app({**bench_app_settings(url), "CELERY": broker.celery_settings(), "MAIL_PORT": port,
@@ -149,16 +174,10 @@ def main() -> None:
 
                 # For context: rendering in the loop as well (one process, no queue, no commits).
                 start = time.perf_counter()
-                messages = _rendered_messages()
+                messages = rendered_messages()
                 render_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.local", timeout=30) as smtp:
-                    for sender, recipient, raw in messages:
-                        smtp.sendmail(sender, [recipient], raw)
-                loop_seconds = time.perf_counter() - start
+                loop_seconds = smtplib_seconds(messages, port)
                 received_by_loop = counter.value - received_by_worker
-    finally:
-        server.terminate()
 
     worker_rate, loop_rate = MAILS / worker_seconds, MAILS / loop_seconds
     render_loop_rate = MAILS / (render_seconds + loop_seconds)

@@ -18,22 +18,19 @@ Targets: queueing under 3 s and under 100 MB; sending at least 0.5 of smtplib's 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import smtplib
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from datetime import timedelta
-from email.utils import parseaddr
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
 from .common import bench_app_settings, fresh_database, machine_note, table, write_results
-from .mail import REDIS_URL, _serve_counting
+from .mail import REDIS_URL, counting_smtp_server, rendered_messages, smtplib_seconds
 
 RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "50000"))
 SEND = int(os.environ.get("BENCH_SEND", "5000"))
@@ -90,38 +87,14 @@ def _count(status: str, kind: str) -> int:
     return value
 
 
-def _rendered(kind: str, count: int) -> list[tuple[str, str, bytes]]:
-    from eventsvc.extensions import db
-    from eventsvc.models import OutboundMail
-    from eventsvc.services.mailing.message import build_message, new_message_id
-    from eventsvc.services.mailing.render import published_reports, render_mail
-
-    reports = published_reports()
-    messages = []
-    query = select(OutboundMail).where(OutboundMail.kind == kind).order_by(OutboundMail.id.desc()).limit(count)
-    for mail in db.session.scalars(query):
-        message = build_message(render_mail(mail, reports), new_message_id(mail.id))
-        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
-        messages.append((parseaddr(str(message["From"]))[1], mail.registration.email, raw))
-    db.session.rollback()
-    return messages
-
-
 def main() -> None:
     from eventsvc import create_app
     from eventsvc.services.mailing.outbox import enqueue_send
-    from tests.fixtures.services import free_port
     from tests.fixtures.worker import Broker, CeleryWorker, worker_env
 
-    context = multiprocessing.get_context("spawn")
-    counter, ready = context.Value("i", 0), context.Event()
-    port = free_port()
-    server = context.Process(target=_serve_counting, args=(port, counter, ready), daemon=True)
-    server.start()
-    ready.wait(30)
     broker = Broker(REDIS_URL, queue_prefix=f"bench-{uuid.uuid4().hex[:8]}-")
     rows = []
-    try:
+    with counting_smtp_server() as (port, counter):
         with fresh_database() as url, tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp:
             app = create_app({**bench_app_settings(url), "CELERY": broker.celery_settings(), "MAIL_PORT": port,
                               "BASE_URL": "http://events.bench", "MAIL_DEFAULT_SENDER": "OAV Events <events@events.bench>"})
@@ -163,14 +136,8 @@ def main() -> None:
                 finally:
                     worker.stop()
                 sent_by_worker = counter.value
-                messages = _rendered("reminder", 1000)
-                start = time.perf_counter()
-                with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.local", timeout=30) as smtp:
-                    for sender, recipient, raw in messages:
-                        smtp.sendmail(sender, [recipient], raw)
-                loop_seconds = time.perf_counter() - start
-    finally:
-        server.terminate()
+                messages = rendered_messages("reminder", 1000)
+                loop_seconds = smtplib_seconds(messages, port)
 
     worker_rate, loop_rate = SEND / send_seconds, len(messages) / loop_seconds
     size = sum(len(raw) for _, _, raw in messages) / len(messages)
