@@ -10,12 +10,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .services import access
 from .services.badges import BadgeFontMissing, write_badges
 from .services.events import SEED_FILE, EventImportError, find_event, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
 from .services.follow_up import invite
 from .services.mailing.bounces import import_bounces
-from .services.organizers import OrganizerError, create_api_token, create_organizer
+from .services.organizers import (DEFAULT_TOKEN_DAYS, OrganizerError, create_api_token, create_organizer,
+                                  find_organizer)
 from .services.reminders import run_due
 from .services.reports import ReportError, publish_report, seed_edition
 
@@ -72,26 +74,65 @@ def seed_command() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The organizer's name, shown on the pages.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_organizer_command(email: str, name: str, password_stdin: bool) -> None:
+@click.option("--role", type=click.Choice(["admin", "organizer", "checkin"]), default="admin", show_default=True,
+              help="admin: every event; organizer: the events granted to it; checkin: only their check-in page.")
+def create_organizer_command(email: str, name: str, password_stdin: bool, role: str) -> None:
     """Create an organizer account that logs in with EMAIL."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        organizer = create_organizer(email, password, name)
+        organizer = create_organizer(email, password, name, role)
     except OrganizerError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Organizer {organizer.email} created.")
+    click.echo(f"Organizer {organizer.email} created ({organizer.role}).")
+
+
+def _account_and_event(email: str, slug: str):
+    organizer = find_organizer(email)
+    if organizer is None:
+        raise click.ClickException(f"No organizer has the address {email}.")
+    event = find_event(slug)
+    if event is None:
+        raise click.ClickException(f"No event has the slug {slug}.")
+    return organizer, event
+
+
+@organizers_cli.command("grant")
+@click.argument("email")
+@click.argument("slug")
+def grant_command(email: str, slug: str) -> None:
+    """Let the organizer EMAIL work on the event SLUG (admins see every event anyway)."""
+    organizer, event = _account_and_event(email, slug)
+    new = access.grant(organizer, event)
+    click.echo(f"{organizer.email} {'may now work on' if new else 'already works on'} {event.slug}.")
+
+
+@organizers_cli.command("revoke")
+@click.argument("email")
+@click.argument("slug")
+def revoke_command(email: str, slug: str) -> None:
+    """Take the event SLUG away from the organizer EMAIL."""
+    organizer, event = _account_and_event(email, slug)
+    had = access.revoke(organizer, event)
+    click.echo(f"{organizer.email} {'no longer works on' if had else 'had no grant for'} {event.slug}.")
 
 
 @organizers_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="API", help="What the token is for.")
-def create_token_command(email: str, name: str) -> None:
+@click.option("--event", "slug", default=None, help="Narrow the token to this event's slug.")
+@click.option("--days", default=DEFAULT_TOKEN_DAYS, show_default=True, help="Days until the token expires.")
+def create_token_command(email: str, name: str, slug: str | None, days: int) -> None:
     """Create an API token for the organizer EMAIL and print it (it is shown only once)."""
+    event = None
+    if slug is not None:
+        event = find_event(slug)
+        if event is None:
+            raise click.ClickException(f"No event has the slug {slug}.")
     try:
-        _token, secret = create_api_token(email, name)
+        _token, secret = create_api_token(email, name, event, days)
     except OrganizerError as error:
         raise click.ClickException(str(error)) from error
     click.echo(secret)

@@ -35,7 +35,7 @@ def openapi_document() -> dict:
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
             "description": "The event's address name, e.g. hamburg-launch-2019."}
     unauthorized = {
-        "description": "No token, or a wrong or revoked one; no data.",
+        "description": "No token, or a wrong, expired or revoked one; no data.",
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="eventsvc"'}},
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }

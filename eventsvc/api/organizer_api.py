@@ -1,8 +1,10 @@
 """Organizer API v1: events, registrations behind an organizer token, the OpenAPI document.
 
 ``Authorization: Bearer <token>``; tokens are made on the organizer pages or with
-``flask organizers token EMAIL`` and stored hashed. A missing, wrong or revoked token gets a 401
-with ``WWW-Authenticate`` and never any data. ``GET /events`` is public for published events;
+``flask organizers token EMAIL`` and stored hashed. A missing, wrong, expired or revoked token
+gets a 401 with ``WWW-Authenticate`` and never any data. A token reaches what its owner may see
+(``services/access.py``), narrowed to one event when it was made for one; any other event is a
+404, as an unknown one. ``GET /events`` is public for published events;
 with a token it lists drafts and cancelled events too.
 """
 
@@ -13,11 +15,12 @@ import binascii
 
 from flask import g, jsonify, request
 
-from ..models import Event, Organizer, Registration
+from ..models import ApiToken, Event, EventStatus, Registration
 from ..models.registration import REGISTRATION_STATUSES
 from ..services.attendees import registrations_after
 from ..services.events import events_in_start_order, find_event
-from ..services.organizers import organizer_for_token
+from ..services.access import may_see, token_event_ids
+from ..services.organizers import token_for_secret
 from .blueprint import bp
 from .openapi import openapi_document
 
@@ -60,12 +63,13 @@ def _authenticate(required: bool):
     if isinstance(secret, str) and "\x00" in secret:
         secret = None
     if secret is _NoToken:
-        g.api_organizer = None
+        g.api_token = None
         return _unauthorized("An organizer API token is required.", invalid=False) if required else None
-    organizer: Organizer | None = organizer_for_token(secret) if secret else None
-    if organizer is None:
-        return _unauthorized("The API token is missing, wrong or revoked.", invalid=True)
-    g.api_organizer = organizer
+    token: ApiToken | None = token_for_secret(secret) if secret else None
+    if token is None:
+        return _unauthorized("The API token is missing, wrong, expired or revoked.", invalid=True)
+    g.api_token = token
+    g.api_event_ids = token_event_ids(token)
     return None
 
 
@@ -138,11 +142,15 @@ def decode_cursor(cursor: str) -> int | None:
 
 @bp.get("/events")
 def list_events():
-    """Published events for everyone; every event for an organizer token."""
+    """Published events for everyone; with a token also the drafts and cancelled events it reaches."""
     refusal = _authenticate(required=False)
     if refusal is not None:
         return refusal
-    events = events_in_start_order(include_unpublished=g.api_organizer is not None)
+    if g.api_token is None:
+        events = events_in_start_order(include_unpublished=False)
+    else:
+        events = [event for event in events_in_start_order(include_unpublished=True)
+                  if event.status == EventStatus.PUBLISHED or may_see(g.api_event_ids, event)]
     return jsonify(data=[event_json(event) for event in events])
 
 
@@ -153,7 +161,7 @@ def list_registrations(slug: str):
     if refusal is not None:
         return refusal
     event = find_event(slug)
-    if event is None:
+    if event is None or not may_see(g.api_event_ids, event):
         return jsonify(error="not_found", message=f"No event has the slug {slug!r}."), 404
     try:
         limit = int(request.args.get("limit", DEFAULT_LIMIT))

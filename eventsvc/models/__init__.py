@@ -4,12 +4,13 @@ from .consent import FollowUpConsent
 from .event import Event
 from .mail import OutboundMail
 from .message import Message
-from .organizer import ApiToken, Organizer
+from .organizer import ApiToken, EventGrant, Organizer
 from .registration import Registration
 from .report import Report, ReportDownload
-from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, RegistrationStatus
+from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "Event", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus", "Message", "Organizer",
-    "OutboundMail", "Registration", "RegistrationStatus", "Report", "ReportDownload",
+    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
+    "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
+    "ReportDownload",
 ]

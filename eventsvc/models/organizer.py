@@ -1,4 +1,4 @@
-"""Organizers and their API tokens."""
+"""Organizers, the events granted to them, and their API tokens."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .statuses import OrganizerRole, one_of
 from .types import UTCDateTime, utcnow
 
 
@@ -22,6 +23,7 @@ class Organizer(UserMixin, db.Model):
     """A person at OAV or a partner who manages events."""
 
     __tablename__ = "organizers"
+    __table_args__ = (CheckConstraint(one_of("role", OrganizerRole), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login name, lower-cased.
@@ -29,10 +31,30 @@ class Organizer(UserMixin, db.Model):
     #: Werkzeug hash string (scrypt).
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200), default="")
+    #: ``admin``: every event and the accounts; ``organizer``: the granted events; ``checkin``:
+    #: only the check-in page of the granted events.
+    role: Mapped[str] = mapped_column(String(16), default=OrganizerRole.ADMIN,
+                                      server_default=OrganizerRole.ADMIN.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     api_tokens = relationship("ApiToken", back_populates="organizer", lazy="dynamic")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == OrganizerRole.ADMIN
+
+
+class EventGrant(db.Model):
+    """One event an ``organizer`` or ``checkin`` account may work on."""
+
+    __tablename__ = "event_grants"
+    __table_args__ = (UniqueConstraint("organizer_id", "event_id", name="uq_event_grants_organizer_event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class ApiToken(db.Model):
@@ -50,8 +72,13 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: The first characters, so an organizer can tell tokens apart.
     prefix: Mapped[str] = mapped_column(String(12))
+    #: The one event the token is narrowed to; empty: every event its owner may see.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: After this the token is refused like a revoked one.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organizer = relationship("Organizer", back_populates="api_tokens")
+    event = relationship("Event")

@@ -49,6 +49,14 @@ class MailKind(StrEnum):
     INVITATION = "invitation"
 
 
+class OrganizerRole(StrEnum):
+    """What an organizer account may do: every event, the events granted to it, or only their check-in."""
+
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    CHECKIN = "checkin"
+
+
 #: Statuses that hold a seat or a place in line; at most one such registration per address.
 LIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 

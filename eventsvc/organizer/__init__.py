@@ -1,10 +1,12 @@
-"""Pages for organizers: login, events, attendees, exports, check-in, mail log.
+"""Pages for organizers: login, events, attendees, exports, check-in, mail log,
+accounts.
 
 :mod:`.routes` makes the blueprint and the checks every page passes; the views live in one
 module per area, and importing them registers them on the blueprint.
 """
 
-from . import views_attendees, views_auth, views_events, views_mail, views_messages
+from . import views_accounts, views_attendees, views_auth, views_events, views_mail, views_messages
 from .routes import bp
 
-__all__ = ["bp", "views_attendees", "views_auth", "views_events", "views_mail", "views_messages"]
+__all__ = ["bp", "views_accounts", "views_attendees", "views_auth", "views_events", "views_mail",
+           "views_messages"]

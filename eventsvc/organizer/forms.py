@@ -38,6 +38,19 @@ class CheckinForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=100)])
+    #: Choices are the events the organizer may see, filled in by the view; "" is all of them.
+    event = SelectField(_l("Event"), choices=[], default="")
+    days = IntegerField(_l("Valid for (days)"), default=365,
+                        validators=[Optional(), NumberRange(min=1, max=5 * 365)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(role, role) for role in ("admin", "organizer", "checkin")])
+
+
+class GrantForm(FlaskForm):
+    #: Choices are every event's slug, filled in by the view.
+    slug = SelectField(_l("Event"), choices=[])
 
 
 def _zone(form, field) -> None:

@@ -5,17 +5,27 @@ The views live in one module per area (``views_*.py``), each registering on :dat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
 
 from ..services.local_time import format_moment
+from ..models import OrganizerRole
+from ..services.access import event_ids_of, may_see
+from ..services.events import find_event
 
 bp = Blueprint("organizer", __name__)
 
 #: Endpoints an anonymous visitor may reach.
 PUBLIC_ENDPOINTS = {"organizer.login"}
+#: All that a ``checkin`` account may reach: its events (as links to check-in) and check-in.
+CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
+                                        "organizer.checkin_page"}
+#: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
+#: the accounts with their roles and grants.
+ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",
+                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant"}
 
 
 def _has_nul(values) -> bool:
@@ -45,6 +55,33 @@ def require_login():
     return redirect(url_for("organizer.login", next=target))
 
 
+@bp.before_request
+def check_access():
+    """A page or an event outside the account's role and grants is a 404, as an unknown one.
+
+    Every route with a ``<slug>`` is checked here, so that no view can forget it.
+    """
+    if request.endpoint in PUBLIC_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    role = current_user.role
+    if role == OrganizerRole.CHECKIN and request.endpoint not in CHECKIN_ENDPOINTS:
+        abort(404)
+    if role != OrganizerRole.ADMIN and request.endpoint in ADMIN_ENDPOINTS:
+        abort(404)
+    g.event_ids = event_ids_of(current_user)
+    slug = (request.view_args or {}).get("slug")
+    if slug is not None:
+        event = find_event(slug)
+        if event is None or not may_see(g.event_ids, event):
+            abort(404)
+    return None
+
+
+def visible_event_ids() -> set[int] | None:
+    """The events the logged-in account may work on (``None``: every event)."""
+    return g.event_ids
+
+
 @bp.context_processor
 def organizer_helpers() -> dict:
     """Helpers for the organizer templates (only this blueprint's pages see them)."""
@@ -52,7 +89,7 @@ def organizer_helpers() -> dict:
     return {"local_time": local_time, "lang": locale.language if locale else "en",
             "status_names": status_names(), "registration_status_names": registration_status_names(),
             "kind_names": kind_names(),
-            "language_words": language_words()}
+            "language_words": language_words(), "role_names": role_names()}
 
 
 def status_names() -> dict[str, str]:
@@ -84,6 +121,12 @@ def kind_names() -> dict[str, str]:
 def language_words() -> dict[str, str]:
     """The registrants' languages named in the reader's language (英文, Englisch)."""
     return {"en": _("English"), "zh": _("Chinese"), "de": _("German")}
+
+
+def role_names() -> dict[str, str]:
+    """Words for the account roles, in the reader's language."""
+    return {"admin": _("admin: every event"), "organizer": _("organizer: the granted events"),
+            "checkin": _("check-in: only the check-in page of the granted events")}
 
 
 def local_time(value, zone, fmt: str | None = None) -> str:

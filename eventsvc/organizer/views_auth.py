@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import limiter
 from ..services import organizers
-from .routes import bp
+from ..services.events import events_for_organizers, find_event
+from .routes import bp, visible_event_ids
 from .forms import ActionForm, LoginForm, TokenForm
 
 #: Failed logins allowed per address (generous: an office may sit behind one address) and per
@@ -74,14 +76,23 @@ def logout():
     return redirect(url_for("organizer.events"))
 
 
+def _token_form(form: TokenForm) -> TokenForm:
+    """A token reaches all the organizer's events, or one of them."""
+    events = events_for_organizers(visible_event_ids())
+    form.event.choices = [SelectChoice("", _("all my events"))] + [SelectChoice(e.slug, e.slug) for e in events]
+    return form
+
+
 @bp.route("/tokens", methods=["GET", "POST"])
 def tokens():
     """The organizer's API tokens; a new one is shown once, right after it is made."""
-    form = TokenForm()
+    form = _token_form(TokenForm())
     secret = None
     if form.validate_on_submit():
-        _token, secret = organizers.create_api_token(current_user.email, form.name.data)
-        form = TokenForm(formdata=None)
+        event = find_event(form.event.data) if form.event.data else None
+        _token, secret = organizers.create_api_token(current_user.email, form.name.data, event,
+                                                     form.days.data or organizers.DEFAULT_TOKEN_DAYS)
+        form = _token_form(TokenForm(formdata=None))
     return render_template("organizer/tokens.html", form=form, secret=secret,
                            tokens=organizers.tokens_of(current_user), action_form=ActionForm())
 

@@ -12,7 +12,7 @@ from ..services import dashboard, event_admin, follow_up
 from ..services.durations import describe_offsets
 from ..services.event_values import EventValueError, validate_event
 from ..services.events import events_for_organizers, find_event
-from .routes import bp
+from .routes import bp, visible_event_ids
 from .forms import ActionForm, EventForm
 
 LANGS = ("en", "zh", "de")
@@ -24,6 +24,7 @@ def _language() -> str:
 
 
 def load_event(slug: str) -> Event:
+    """The event of the URL; one outside the account's grants was refused in ``check_access``."""
     event = find_event(slug)
     if event is None:
         abort(404)
@@ -141,7 +142,7 @@ def index():
 
 @bp.get("/events")
 def events():
-    return render_template("organizer/events.html", events=events_for_organizers())
+    return render_template("organizer/events.html", events=events_for_organizers(visible_event_ids()))
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

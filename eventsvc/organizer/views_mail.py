@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..services import mail_log
-from .routes import bp
+from .routes import bp, visible_event_ids
 from .forms import ActionForm
 
 
@@ -17,14 +17,14 @@ def mail():
         page_number = max(int(request.args.get("page", 1)), 1)
     except ValueError:
         page_number = 1
-    return render_template("organizer/mail.html", page=mail_log.mail_log(status, page_number),
-                           status=status, counts=mail_log.status_counts(), action_form=ActionForm())
+    return render_template("organizer/mail.html", page=mail_log.mail_log(status, page_number, event_ids=visible_event_ids()),
+                           status=status, counts=mail_log.status_counts(visible_event_ids()), action_form=ActionForm())
 
 
 @bp.post("/mail/<int(max=2147483647):mail_id>/retry")
 def retry_mail(mail_id: int):
     if ActionForm().validate_on_submit():
-        if mail_log.retry_mail(mail_id):
+        if mail_log.retry_mail(mail_id, event_ids=visible_event_ids()):
             flash(_("The mail is queued again."), "info")
         else:
             flash(_("Only a failed mail can be retried."), "error")

@@ -64,10 +64,13 @@ def listed_events(now: datetime | None = None) -> tuple[list[Event], list[Event]
     return upcoming, past
 
 
-def events_for_organizers(now: datetime | None = None) -> list[Event]:
-    """Every event, the next to come first, then the past ones, latest first."""
+def events_for_organizers(event_ids: set[int] | None = None, now: datetime | None = None) -> list[Event]:
+    """Every event (or those of ``event_ids``), the next to come first, then the past ones, latest first."""
     now = now or utcnow()
-    events = list(db.session.scalars(select(Event).order_by(Event.starts_at)))
+    query = select(Event).order_by(Event.starts_at)
+    if event_ids is not None:
+        query = query.where(Event.id.in_(event_ids))
+    events = list(db.session.scalars(query))
     upcoming = [e for e in events if e.ends_at > now]
     past = sorted((e for e in events if e.ends_at <= now), key=lambda e: e.starts_at, reverse=True)
     return upcoming + past

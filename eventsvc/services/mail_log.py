@@ -31,10 +31,15 @@ class MailLogPage:
     pages: int
 
 
+def _of_events(event_ids: set[int] | None) -> list:
+    """The condition that keeps an organizer to their events (``None``: every event)."""
+    return [] if event_ids is None else [Registration.event_id.in_(event_ids)]
+
+
 def mail_log(status_filter: str | None = None, page: int = 1, per_page: int = PER_PAGE,
-             event: Event | None = None) -> MailLogPage:
-    """Mails, newest first, with their registrant and event."""
-    conditions = []
+             event: Event | None = None, event_ids: set[int] | None = None) -> MailLogPage:
+    """Mails, newest first, with their registrant and event (only of ``event_ids`` when given)."""
+    conditions = _of_events(event_ids)
     if status_filter in MAIL_FILTERS:
         conditions.append(OutboundMail.status.in_(MAIL_FILTERS[status_filter]))
     if event is not None:
@@ -55,21 +60,28 @@ def mail_log(status_filter: str | None = None, page: int = 1, per_page: int = PE
     return MailLogPage(rows, total, page, pages)
 
 
-def status_counts() -> dict[str, int]:
+def status_counts(event_ids: set[int] | None = None) -> dict[str, int]:
     """How many mails are in each status, for the filter tabs."""
     counts = dict(db.session.execute(
-        select(OutboundMail.status, func.count()).group_by(OutboundMail.status)
+        select(OutboundMail.status, func.count())
+        .join(Registration, OutboundMail.registration_id == Registration.id)
+        .where(*_of_events(event_ids)).group_by(OutboundMail.status)
     ).all())
     return {name: sum(counts.get(s, 0) for s in statuses) for name, statuses in MAIL_FILTERS.items()}
 
 
-def retry_mail(mail_id: int, now: datetime | None = None) -> bool:
+def retry_mail(mail_id: int, now: datetime | None = None, event_ids: set[int] | None = None) -> bool:
     """Put a failed mail back in the queue, due now, and hint the worker after the commit.
 
     The attempt counter starts again from zero, so the mail gets the whole retry schedule once
     more; the last error stays visible until a new attempt replaces it. Returns whether the mail
-    was failed (anything else is left alone).
+    was failed (anything else is left alone) and, with ``event_ids``, of one of those events.
     """
+    if event_ids is not None:
+        event_id = db.session.scalar(select(Registration.event_id).join(
+            OutboundMail, OutboundMail.registration_id == Registration.id).where(OutboundMail.id == mail_id))
+        if event_id not in event_ids:
+            return False
     # A conditional UPDATE: two organizers pressing "retry" at once queue the mail once.
     with transaction():
         result = db.session.execute(

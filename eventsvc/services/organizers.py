@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ApiToken, Organizer
+from ..models import ApiToken, Event, Organizer, OrganizerRole
 from ..models.organizer import hash_api_token
 from ..models.types import utcnow
 from .transaction import transaction
@@ -17,6 +18,10 @@ from .transaction import transaction
 MIN_PASSWORD_LENGTH = 10
 #: Prefix of every API token, so a leaked one is easy to recognise in logs and secret scanners.
 TOKEN_PREFIX = "evs_"
+#: How long a new API token works unless its maker says otherwise.
+DEFAULT_TOKEN_DAYS = 365
+#: The longest life a token may be given.
+MAX_TOKEN_DAYS = 5 * 365
 
 #: A hash to check against when the address is unknown, so a login with an unknown address takes
 #: as long as one with a wrong password and the timing reveals nothing about who has an account.
@@ -42,16 +47,24 @@ def organizer_by_id(organizer_id: str) -> Organizer | None:
     return db.session.get(Organizer, int(organizer_id))
 
 
-def create_organizer(email: str, password: str, name: str = "") -> Organizer:
-    """Create an organizer account; the password is stored as a scrypt hash (werkzeug's default)."""
+def create_organizer(email: str, password: str, name: str = "",
+                     role: str = OrganizerRole.ADMIN) -> Organizer:
+    """Create an organizer account; the password is stored as a scrypt hash (werkzeug's default).
+
+    ``role`` is ``admin`` (every event, as before roles existed), ``organizer`` or ``checkin``
+    (the events granted to the account later).
+    """
     email = normalize_email(email)
+    if role not in set(OrganizerRole):
+        raise OrganizerError(f"{role} is not a role; use admin, organizer or checkin.")
     if "@" not in email or len(email) > 254:
         raise OrganizerError(f"{email or '(empty)'} is not an e-mail address.")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise OrganizerError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
     if find_organizer(email) is not None:
         raise OrganizerError(f"An organizer with the address {email} exists already.")
-    organizer = Organizer(email=email, password_hash=generate_password_hash(password), name=name.strip())
+    organizer = Organizer(email=email, password_hash=generate_password_hash(password), name=name.strip(),
+                          role=role)
     with transaction():
         db.session.add(organizer)
     return organizer
@@ -70,35 +83,43 @@ def authenticate(email: str, password: str) -> Organizer | None:
     return organizer
 
 
-def create_api_token(email: str, name: str) -> tuple[ApiToken, str]:
+def create_api_token(email: str, name: str, event: Event | None = None,
+                     days: int = DEFAULT_TOKEN_DAYS, now: datetime | None = None) -> tuple[ApiToken, str]:
     """Create an API token for the organizer ``email``; returns the row and the secret.
 
-    Only the SHA-256 of the secret is stored: the secret is shown once, to whoever created it.
+    The token carries its owner's access, narrowed to ``event`` when one is given, and stops
+    working after ``days``. Only the SHA-256 of the secret is stored: the secret is shown once,
+    to whoever created it.
     """
     organizer = find_organizer(email)
     if organizer is None:
         raise OrganizerError(f"No organizer has the address {normalize_email(email)}.")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise OrganizerError(f"A token lives between 1 and {MAX_TOKEN_DAYS} days.")
     name = (name or "").strip()[:100] or "API"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(organizer=organizer, name=name, token_hash=hash_api_token(secret),
-                     prefix=secret[:12])
+                     prefix=secret[:12], event_id=event.id if event is not None else None,
+                     expires_at=(now or utcnow()) + timedelta(days=days))
     with transaction():
         db.session.add(token)
     return token, secret
 
 
-def organizer_for_token(secret: str | None) -> Organizer | None:
-    """The organizer a live (not revoked) API token belongs to; notes when it was used."""
+def token_for_secret(secret: str | None, now: datetime | None = None) -> ApiToken | None:
+    """The live API token with this secret (not revoked, not expired); notes when it was used."""
     if not secret:
         return None
+    now = now or utcnow()
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None),
+                               ApiToken.expires_at > now)
     )
     if token is None:
         return None
     with transaction():
-        token.last_used_at = utcnow()
-    return token.organizer
+        token.last_used_at = now
+    return token
 
 
 def revoke_api_token(organizer: Organizer, token_id: int) -> bool:

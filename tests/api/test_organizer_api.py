@@ -91,3 +91,43 @@ def test_openapi_document_describes_every_api_route(app, client):
         "email", "family_name", "given_name", "organization", "job_title", "language",
         "privacy_consent", "marketing_consent"}
     assert {"201", "400", "404"} <= set(post["responses"])
+
+
+def test_a_token_carries_its_owners_access_and_can_be_narrowed_to_one_event(app, client):
+    from eventsvc.services.access import grant
+    from eventsvc.services.events import find_event
+    from eventsvc.services.organizers import find_organizer
+
+    mine, other_mine, their_draft = (make_event(slug=s, status="draft") for s in ("mine", "other-mine", "their-draft"))
+    theirs = make_event(slug="theirs")
+    make_registration(theirs, email="secret@example.com")
+    create_organizer("second@oav.example", "long enough password", role="organizer")
+    grant(find_organizer("second@oav.example"), mine)
+    grant(find_organizer("second@oav.example"), other_mine)
+    _row, broad = create_api_token("second@oav.example", "all mine")
+    _row, narrow = create_api_token("second@oav.example", "one", find_event("mine"))
+    slugs = {e["slug"] for e in client.get("/api/v1/events", headers=_auth(broad)).get_json()["data"]}
+    assert slugs == {"mine", "other-mine", "theirs"}  # published events are public anyway
+    assert client.get("/api/v1/events/mine/registrations", headers=_auth(broad)).status_code == 200
+    theirs_list = client.get("/api/v1/events/theirs/registrations", headers=_auth(broad))
+    assert theirs_list.status_code == 404 and "secret@example.com" not in theirs_list.get_data(as_text=True)
+    assert client.get("/api/v1/events/mine/registrations", headers=_auth(narrow)).status_code == 200
+    assert client.get("/api/v1/events/other-mine/registrations", headers=_auth(narrow)).status_code == 404
+    slugs = {e["slug"] for e in client.get("/api/v1/events", headers=_auth(narrow)).get_json()["data"]}
+    assert slugs == {"mine", "theirs"}
+
+
+def test_a_token_expires_after_a_year_unless_told_otherwise(app, client):
+    from datetime import timedelta
+
+    from eventsvc.models.types import utcnow
+
+    make_event(slug="expiring")
+    create_organizer("exp@oav.example", "long enough password")
+    row, secret = create_api_token("exp@oav.example", "sync")
+    assert timedelta(days=364) < row.expires_at - utcnow() <= timedelta(days=365)
+    url = "/api/v1/events/expiring/registrations"
+    assert client.get(url, headers=_auth(secret)).status_code == 200
+    _row, old = create_api_token("exp@oav.example", "old", days=1, now=utcnow() - timedelta(days=2))
+    response = client.get(url, headers=_auth(old))
+    assert response.status_code == 401 and 'error="invalid_token"' in response.headers["WWW-Authenticate"]

@@ -5,7 +5,7 @@ import pytest
 from eventsvc.extensions import db
 from eventsvc.models import ApiToken, Organizer
 from eventsvc.services.organizers import (OrganizerError, authenticate, create_api_token, create_organizer,
-                                          organizer_for_token, revoke_api_token)
+                                          token_for_secret, revoke_api_token)
 
 
 def test_password_is_stored_as_a_scrypt_hash_and_checked(app):
@@ -33,10 +33,10 @@ def test_api_token_is_stored_hashed_found_and_revoked(app):
     token, secret = create_api_token("t@oav.example", "CRM sync")
     stored = db.session.get(ApiToken, token.id)
     assert secret not in (stored.token_hash, stored.prefix) and secret.startswith(stored.prefix)
-    assert organizer_for_token(secret).id == organizer.id
-    assert organizer_for_token(secret + "x") is None
+    assert token_for_secret(secret).organizer.id == organizer.id
+    assert token_for_secret(secret + "x") is None
     assert revoke_api_token(organizer, token.id)
-    assert organizer_for_token(secret) is None
+    assert token_for_secret(secret) is None
     with pytest.raises(OrganizerError):
         create_api_token("nobody@oav.example", "x")
 
@@ -49,7 +49,7 @@ def test_cli_creates_an_organizer_and_prints_a_token(app):
     assert authenticate("cli@oav.example", "a password from stdin") is not None
     result = runner.invoke(args=["organizers", "token", "cli@oav.example", "--name", "Sync"])
     assert result.exit_code == 0, result.output
-    assert organizer_for_token(result.output.strip()).email == "cli@oav.example"
+    assert token_for_secret(result.output.strip()).organizer.email == "cli@oav.example"
     refused = runner.invoke(args=["organizers", "create", "cli@oav.example", "--password-stdin"],
                             input="another long password\n")
     assert refused.exit_code != 0 and "exists already" in refused.output
