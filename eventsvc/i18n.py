@@ -6,7 +6,9 @@ Everything here is app-wide and registered by :func:`init_app` from ``create_app
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from urllib.parse import quote
+
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
@@ -64,9 +66,21 @@ def remember_language(response):
     return response
 
 
+def this_path() -> str:
+    """The path of this page, safe to put in a link on it (the language switcher).
+
+    A path such as ``/\\evil.example/x`` (a 404) would be read by a browser as
+    ``//evil.example/x``, another site: backslashes and control characters are percent-encoded
+    and leading slashes collapse to one.
+    """
+    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    return "/" + path.lstrip("/")
+
+
 def language_context() -> dict:
-    """``current_language`` and the switcher's languages, for every template (base.html)."""
-    return {"current_language": str(get_locale() or "en"), "language_names": LANGUAGE_NAMES}
+    """``current_language``, the switcher's languages and this page's path, for every template."""
+    return {"current_language": str(get_locale() or "en"), "language_names": LANGUAGE_NAMES,
+            "this_path": this_path() if has_request_context() else "/"}
 
 
 def city_name(city: str) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
+
+from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
 from ..services import organizers
@@ -13,14 +17,25 @@ from ..services.events import events_for_organizers, find_event
 from .routes import bp, visible_event_ids
 from .forms import ActionForm, LoginForm, TokenForm
 
-#: Failed logins allowed per address (generous: an office may sit behind one address) and per
-#: account (tight: that is where password guessing aims).
+#: Failed logins allowed per address (generous: an office may sit behind one address); per
+#: account from one address (tight: that is where password guessing aims, and a stranger's
+#: guesses lock out only the stranger's address); per account from anywhere (slower and higher:
+#: a guesser with many addresses, without letting one stranger lock the organizer out).
 FAILED_LOGINS_PER_ADDRESS = "30 per 15 minutes"
 FAILED_LOGINS_PER_ACCOUNT = "5 per 15 minutes"
+FAILED_LOGINS_PER_ACCOUNT_ANYWHERE = "50 per day"
 
 
 def _submitted_email() -> str:
-    return "login-email:" + organizers.normalize_email(request.form.get("email", ""))
+    return organizers.normalize_email(request.form.get("email", ""))
+
+
+def _account_and_address() -> str:
+    return f"login-email-address:{_submitted_email()}|{get_remote_address()}"
+
+
+def _account_anywhere() -> str:
+    return "login-email:" + _submitted_email()
 
 
 def _login_failed(_response) -> bool:
@@ -31,20 +46,36 @@ def _too_many() -> str:
     return _("Too many failed logins. Please wait a quarter of an hour and try again.")
 
 
+def _has_control_characters(text: str) -> bool:
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never send someone on to another site after login."""
+    """Only a path on this site: never send someone on to another site after login.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    ``/%09/evil.example`` would become ``//evil.example``: control characters were refused
+    before (400), and anything that is not a plain absolute path falls back to the events.
+    """
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
     return url_for("organizer.events")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(FAILED_LOGINS_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed,
                error_message=_too_many)
-@limiter.limit(FAILED_LOGINS_PER_ACCOUNT, methods=["POST"], key_func=_submitted_email,
+@limiter.limit(FAILED_LOGINS_PER_ACCOUNT, methods=["POST"], key_func=_account_and_address,
+               deduct_when=_login_failed, error_message=_too_many)
+@limiter.limit(FAILED_LOGINS_PER_ACCOUNT_ANYWHERE, methods=["POST"], key_func=_account_anywhere,
                deduct_when=_login_failed, error_message=_too_many)
 def login():
-    """The login form; a failed attempt counts against the address and against the account."""
+    """The login form; a failed attempt counts against the address, the account from that
+    address, and (with a higher ceiling) the account from anywhere."""
+    if _has_control_characters(request.args.get("next", "")):
+        abort(400)
     if current_user.is_authenticated:
         return redirect(url_for("organizer.events"))
     form = LoginForm()

@@ -90,6 +90,54 @@ class TestRateLimit:
                                                      "password": PASSWORD}).status_code == 302
 
 
+    def test_a_stranger_cannot_lock_out_an_organizer_who_logs_in_from_elsewhere(self, app, organizer):
+        attacker = app.test_client()
+        for _ in range(10):
+            attacker.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"},
+                          environ_base={"REMOTE_ADDR": "203.0.113.66"})
+        assert attacker.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD},
+                             environ_base={"REMOTE_ADDR": "203.0.113.66"}).status_code == 429
+        office = app.test_client()
+        response = office.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD},
+                               environ_base={"REMOTE_ADDR": "198.51.100.7"})
+        assert response.status_code == 302
+
+    def test_guessing_from_many_addresses_meets_a_higher_ceiling_per_account(self, app, organizer):
+        from eventsvc.organizer.views_auth import FAILED_LOGINS_PER_ACCOUNT_ANYWHERE
+
+        ceiling = int(FAILED_LOGINS_PER_ACCOUNT_ANYWHERE.split()[0])
+        client = app.test_client()
+        for n in range(ceiling):
+            client.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"},
+                        environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"})
+        refused = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD},
+                              environ_base={"REMOTE_ADDR": "192.0.2.200"})
+        assert refused.status_code == 429
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/\\evil.example", "//evil.example", "https://evil.example",
+                                    "/\t/evil.example", "///evil.example", " //evil.example", "/.//evil.example"])
+def test_after_login_next_never_leads_off_site(app, client, organizer, target):
+    from urllib.parse import unquote, urlsplit
+
+    response = client.post("/organizer/login?next=" + target,
+                           data={"email": "organizer@oav.example", "password": PASSWORD})
+    if response.status_code == 400:
+        return
+    location = response.headers["Location"]
+    # What a browser makes of it: tabs and newlines dropped, backslashes read as slashes.
+    seen = unquote(location).replace("\t", "").replace("\n", "").replace("\\", "/")
+    assert seen.startswith("/") and not seen.startswith("//") and not urlsplit(seen).netloc
+
+
+@pytest.mark.parametrize("target", ["/organizer/mail%0A", "/organizer/%0D%0ASet-Cookie:x=1", "/%09/evil.example"])
+def test_a_control_character_in_next_is_a_400(app, client, organizer, target):
+    for method in (client.get, client.post):
+        response = method("/organizer/login?next=" + target,
+                          data={"email": "organizer@oav.example", "password": PASSWORD})
+        assert response.status_code == 400
+
+
 def test_a_stranger_is_told_to_log_in_and_then_led_back(app, client, organizer):
     response = client.get("/organizer/mail?status=failed", follow_redirects=True)
     assert "Please log in to see the organizer pages." in response.get_data(as_text=True)

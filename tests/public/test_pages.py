@@ -170,3 +170,16 @@ def test_the_mails_report_link_names_the_editions_language(app):
     rendered = render_mail(registration.mails.one())
     assert "englische Fassung" in rendered.text and "English edition" in rendered.text
     assert "englische Fassung" in rendered.html
+
+
+@pytest.mark.parametrize("path", ["/%5Cevil.example/x", "//evil.example/x", "/%5C%5Cevil.example", "/%09/evil.example"])
+def test_language_links_of_any_page_stay_on_this_site(app, client, path):
+    """A browser reads a backslash (%5C) as a slash and drops tabs (%09): either could lead to another site."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    links = re.findall(r'href="([^"]*)\?lang=', page)
+    assert links
+    for link in links:
+        seen = link.replace("\t", "").replace("\\", "/")
+        assert seen.startswith("/") and not seen.startswith("//"), link
