@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from . import cli, config, database, i18n
+from . import cli, config, database, i18n, security
 from .api import bp as api_bp
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -17,7 +17,7 @@ from .public import bp as public_bp
 from .services import health
 from .services import mailing
 
-#: Development-only key; create_app refuses to run without SECRET_KEY outside debug and tests.
+#: Test-only key; create_app refuses to run without a SECRET_KEY of its own outside TESTING.
 _DEVELOPMENT_SECRET = "development only, not secret"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,13 +50,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _require_secret_key(app: Flask) -> None:
-    if app.config.get("SECRET_KEY"):
+    """Sessions and CSRF tokens are signed with SECRET_KEY: a known key lets anyone forge them.
+
+    Only TESTING runs without one (on the development key); ``make run`` writes a random key to
+    ``.env``.
+    """
+    key = app.config.get("SECRET_KEY")
+    if key and key != _DEVELOPMENT_SECRET:
         return
-    if app.debug or app.testing:
+    if app.testing:
         app.config["SECRET_KEY"] = _DEVELOPMENT_SECRET
         return
     raise RuntimeError(
-        "SECRET_KEY is not set. Put a long random value in the environment or in .env "
+        "SECRET_KEY is not set (or is the development key). Put a long random value in the environment or in .env "
         "(make run writes one for you), e.g.: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
     )
 
@@ -76,6 +82,7 @@ def register_extensions(app: Flask) -> None:
         default_domain=";".join(i18n.DOMAINS),
     )
     i18n.init_app(app)
+    security.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_organizer)

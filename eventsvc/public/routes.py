@@ -205,10 +205,14 @@ PRIVATE_ENDPOINTS = {"public.manage", "public.cancel", "public.change_language",
 
 @bp.after_request
 def keep_token_pages_private(response):
-    """A token in the URL must not reach caches, search engines or other sites' Referer logs."""
+    """A token in the URL must not reach caches, search engines or other sites' Referer logs.
+
+    The Referrer-Policy of every page (``same-origin``, eventsvc/security.py) already keeps the
+    token off other sites; ``no-referrer`` here would break the page's own forms over HTTPS,
+    where Flask-WTF's CSRF check requires a same-origin Referer.
+    """
     if request.endpoint in PRIVATE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

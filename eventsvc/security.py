@@ -1,0 +1,72 @@
+"""What every response says to the browser about safety, and the app behind a TLS proxy.
+
+- A Content-Security-Policy that allows scripts, styles and images only from this site (the
+  templates carry no inline script or style: they live in ``eventsvc/static``), no plugins, no
+  framing by any other page (``frame-ancestors 'none'``, and ``X-Frame-Options`` for old
+  browsers), forms that post only here.
+- ``X-Content-Type-Options: nosniff``.
+- ``Referrer-Policy: same-origin``: the registrant's private link never reaches another site in
+  a Referer, while this site's own forms still send one (Flask-WTF requires a same-origin
+  Referer on HTTPS for its CSRF check).
+- ``Strict-Transport-Security`` when ``BASE_URL`` is https.
+- Behind a proxy, ``PROXY_FIX_X_FOR`` and ``PROXY_FIX_X_PROTO`` (how many proxies to trust)
+  let Werkzeug's ProxyFix take the client's address and scheme from X-Forwarded-For/-Proto, so
+  rate limits count clients, not the proxy, and Flask knows a request came over HTTPS.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "media-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+#: One year; browsers remember to use HTTPS only for this long.
+HSTS = "max-age=31536000"
+
+
+def add_security_headers(app: Flask):
+    hsts = app.config["BASE_URL"].startswith("https://")
+
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+    return headers
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply for the parser is bad input.
+
+    Flask turns a ``ValueError`` from the parser into a 400 (or ``None`` with ``silent=True``);
+    the ``RecursionError`` of ``[[[[…]]]]`` would otherwise be a 500.
+    """
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
+def init_app(app: Flask) -> None:
+    app.json = JSONProvider(app)
+    app.after_request(add_security_headers(app))
+    x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
+    if x_for or x_proto:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=x_for, x_proto=x_proto)
