@@ -70,3 +70,52 @@ def test_any_body_the_json_parser_cannot_take_is_a_400(app, client, body):
                            content_type="application/json")
     assert response.status_code == 400
     assert response.is_json
+
+
+def _fail_logins(client, count: int, forwarded_for: str, proxy: str = "10.0.0.1"):
+    """Failed logins for ``count`` different accounts, as sent through the proxy at ``proxy``."""
+    statuses = []
+    for n in range(count):
+        statuses.append(client.post(
+            "/organizer/login", data={"email": f"nobody{n}@oav.example", "password": "guess"},
+            headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": proxy},
+        ).status_code)
+    return statuses
+
+
+class TestBehindOneProxy:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "PROXY_FIX_X_FOR": 1, "PROXY_FIX_X_PROTO": 1}
+
+    def test_limits_count_each_client_not_the_proxy(self, app):
+        from eventsvc.organizer.views_auth import FAILED_LOGINS_PER_ADDRESS
+
+        allowed = int(FAILED_LOGINS_PER_ADDRESS.split()[0])
+        client = app.test_client()
+        assert set(_fail_logins(client, allowed, "203.0.113.5")) == {200}
+        assert _fail_logins(client, 1, "203.0.113.5") == [429]
+        assert _fail_logins(client, 1, "198.51.100.9") == [200]  # another client, the same proxy
+
+    def test_the_client_address_and_scheme_come_from_the_proxy(self, app):
+        from flask import request
+
+        app.add_url_rule("/_seen", "seen", lambda: f"{request.remote_addr} {request.scheme}")
+        response = app.test_client().get("/_seen", environ_base={"REMOTE_ADDR": "10.0.0.1"}, headers={
+            "X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"})
+        assert response.get_data(as_text=True) == "203.0.113.5 https"
+
+
+class TestWithoutProxySettings:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+
+    def test_a_forged_forwarded_for_does_not_escape_the_limits(self, app):
+        from eventsvc.organizer.views_auth import FAILED_LOGINS_PER_ADDRESS
+
+        allowed = int(FAILED_LOGINS_PER_ADDRESS.split()[0])
+        client = app.test_client()
+        _fail_logins(client, allowed, "203.0.113.5", proxy="192.0.2.1")
+        assert _fail_logins(client, 1, "198.51.100.9", proxy="192.0.2.1") == [429]
