@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
@@ -88,6 +90,24 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_organizer)
     login_manager.login_view = "organizer.login"
     limiter.init_app(app)
+    _warn_about_memory_limits(app)
+
+
+def _warn_about_memory_limits(app: Flask) -> None:
+    """In-memory rate limits are per process: several gunicorn workers or hosts each count alone.
+
+    Only a web server's processes count requests, so only gunicorn's warn (the Flask development
+    server is one process; commands, the worker and the bounce listener serve no pages).
+    """
+    if app.testing or not app.config.get("RATELIMIT_ENABLED"):
+        return
+    if "gunicorn" not in Path(sys.argv[0]).name:
+        return
+    if app.config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+        logging.getLogger("eventsvc").warning(
+            "Rate limits are kept in this process's memory: with several processes or hosts each "
+            "keeps its own counts. Set RATELIMIT_STORAGE_URI=redis://… to share them."
+        )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -114,9 +134,13 @@ def register_error_handlers(app: Flask) -> None:
 
     def handle(error):
         code = getattr(error, "code", 500) or 500
+        # A limit that says in the visitor's language what to do next (eventsvc/forms.py).
+        limit = getattr(error, "limit", None)
+        message = error.description if code == 429 and limit is not None and limit.error_message else None
         if request.path.startswith("/api/"):
-            return jsonify(error=getattr(error, "name", "Error"), message=getattr(error, "description", "")), code
-        return render_template("errors/error.html", code=code, error=error), code
+            return jsonify(error=getattr(error, "name", "Error"),
+                           message=message or getattr(error, "description", "")), code
+        return render_template("errors/error.html", code=code, error=error, message=message), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, handle)

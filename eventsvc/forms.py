@@ -1,27 +1,37 @@
 """The registration form, shared by the public page and the JSON API (which turns CSRF off),
-and the limit on registration attempts that both apply."""
+and the limits on registration attempts that both apply."""
 
 from __future__ import annotations
 
 import re
 
+from flask import request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_wtf import FlaskForm
 from markupsafe import escape
-from wtforms import BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField, SelectMultipleField,
+                     StringField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, Optional,
                                 StopValidation, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .extensions import limiter
 from .i18n import LANGUAGE_NAMES
 from .models.event import translated
 from .services.registration import RegistrationData
 
-#: Registration attempts per client address, on the form and the API alike. Generous: a whole
-#: office may register from behind one address.
-REGISTRATION_LIMIT = "60 per minute"
+#: Registration attempts, on the form and the API alike (one count for both). Per client and
+#: event: generous, a whole office may register 30 colleagues from behind one address in an hour.
+REGISTRATIONS_PER_CLIENT_AND_EVENT = "40 per hour"
+#: Per client, all events together.
+REGISTRATIONS_PER_CLIENT = "100 per hour"
+#: Per e-mail address and event, from anywhere: nobody needs to sign one address up more often,
+#: and each attempt may mail that address.
+REGISTRATIONS_PER_ADDRESS_AND_EVENT = "5 per hour"
 
 #: Field lengths, the same as the columns of :class:`eventsvc.models.Registration`.
 MAX_EMAIL, MAX_NAME, MAX_ORGANIZATION = 254, 100, 200
@@ -45,6 +55,60 @@ def no_control_characters(form, field) -> None:
         raise StopValidation(_l("Please use only ordinary text, without control characters."))
 
 
+def _slug() -> str:
+    return (request.view_args or {}).get("slug", "")
+
+
+def _submitted_address() -> str:
+    """The address a registration attempt names, from the form or the JSON body."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("email") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("email")
+    return value.strip().lower()[:MAX_EMAIL] if isinstance(value, str) else ""
+
+
+def _too_many_registrations() -> str:
+    return _("You have sent many registrations in a short while. Please wait an hour and try "
+             "again; if you are registering a group, we are glad to help by mail.")
+
+
+def _too_many_for_address() -> str:
+    return _("This address has been registered several times in a short while. Please check "
+             "your mailbox for our confirmation, or wait an hour and try again.")
+
+
+#: The limits on POST of the registration form and of the API's registrations, one count for both.
+REGISTRATION_LIMITS = (
+    limiter.shared_limit(REGISTRATIONS_PER_CLIENT_AND_EVENT, scope="registration-client-event",
+                         key_func=lambda: f"{get_remote_address()}|{_slug()}", methods=["POST"],
+                         error_message=_too_many_registrations),
+    limiter.shared_limit(REGISTRATIONS_PER_CLIENT, scope="registration-client", methods=["POST"],
+                         error_message=_too_many_registrations),
+    limiter.shared_limit(REGISTRATIONS_PER_ADDRESS_AND_EVENT, scope="registration-address-event",
+                         key_func=lambda: f"{_submitted_address()}|{_slug()}", methods=["POST"],
+                         exempt_when=lambda: not _submitted_address(), error_message=_too_many_for_address),
+)
+
+
+def limit_registrations(view):
+    """Apply every registration limit to ``view`` (the form's POST, the API's registrations)."""
+    for limit in REGISTRATION_LIMITS:
+        view = limit(view)
+    return view
+
+
+#: A web address in a name is advertising, not a name ("WIN A PRIZE: visit http://…").
+_LINK = re.compile(r"://|www\.", re.IGNORECASE)
+
+
+def no_links(form, field) -> None:
+    """Names, organization and job title carry no web addresses: we would mail them to whoever."""
+    if isinstance(field.data, str) and _LINK.search(field.data):
+        raise StopValidation(_l("Please enter no web addresses here."))
+
+
 def _too_long():
     return _l("Please use at most %(max)d characters.")
 
@@ -59,16 +123,16 @@ class RegistrationForm(FlaskForm):
               check_deliverability=False),
     ])
     family_name = StringField(_l("Family name"), filters=[_strip], validators=[
-        DataRequired(_l("Please enter your family name.")), no_control_characters, Length(max=MAX_NAME, message=_too_long()),
+        DataRequired(_l("Please enter your family name.")), no_control_characters, no_links, Length(max=MAX_NAME, message=_too_long()),
     ])
     given_name = StringField(_l("Given name"), filters=[_strip], validators=[
-        DataRequired(_l("Please enter your given name.")), no_control_characters, Length(max=MAX_NAME, message=_too_long()),
+        DataRequired(_l("Please enter your given name.")), no_control_characters, no_links, Length(max=MAX_NAME, message=_too_long()),
     ])
     organization = StringField(_l("Organization"), filters=[_strip], validators=[
-        Optional(), no_control_characters, Length(max=MAX_ORGANIZATION, message=_too_long()),
+        Optional(), no_control_characters, no_links, Length(max=MAX_ORGANIZATION, message=_too_long()),
     ])
     job_title = StringField(_l("Job title"), filters=[_strip], validators=[
-        Optional(), no_control_characters, Length(max=MAX_ORGANIZATION, message=_too_long()),
+        Optional(), no_control_characters, no_links, Length(max=MAX_ORGANIZATION, message=_too_long()),
     ])
     language = SelectField(
         _l("Language for your mail"), choices=LANGUAGE_CHOICES,
@@ -79,6 +143,16 @@ class RegistrationForm(FlaskForm):
                                    validators=[DataRequired(_l("Please accept the privacy notice to register."))])
     marketing_consent = BooleanField(_l("Yes, I would like to hear about follow-up events "
                                         "(optional; you can withdraw at any time)."))
+
+    #: A honeypot: hidden from people (``static/site.css``), filled in by many bots. A form that
+    #: carries it is answered like a success and stores nothing.
+    website = StringField(_l("Leave this field empty"))
+    #: The solved proof-of-work challenge (``static/altcha.js``), needed only from a client that
+    #: registered several times in a short while (``proof_of_work.py``).
+    altcha = HiddenField()
+
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
 
     def validate_language(self, field) -> None:
         if field.data not in LANGUAGE_NAMES:

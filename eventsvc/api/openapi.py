@@ -109,6 +109,9 @@ def openapi_document() -> dict:
                                             "description": "Must be true: the privacy notice is accepted."},
                         "marketing_consent": {"type": "boolean", "default": False,
                                               "description": "Optional: hear about follow-up events."},
+                        "altcha": {"type": "string", "maxLength": 2000,
+                                   "description": "A solved challenge from GET /challenge; needed only "
+                                                  "after several registrations in a short while."},
                     },
                 },
             },
@@ -173,8 +176,27 @@ def openapi_document() -> dict:
                                 "content": {"application/json": {"schema": {"type": "object", "properties": {
                                     "error": {"type": "string", "enum": ["registration_closed", "event_full"]},
                                     "message": {"type": "string"}}}}}},
-                        "429": {"description": "Too many registrations from this address in a short time."},
+                        "429": {"description": "Too many registrations from this client or for this address in a "
+                                               "short time (wait and try again), or `challenge_required`: solve "
+                                               "a challenge from `GET /challenge` and send it as `altcha`.",
+                                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                    "error": {"type": "string"}, "message": {"type": "string"}}}}}},
                     },
+                },
+            },
+            "/challenge": {
+                "get": {
+                    "operationId": "challenge",
+                    "summary": "A proof-of-work challenge (ALTCHA v1), needed by a client that registered "
+                               "several times in a short while: find `number` in 0..maxnumber with "
+                               "SHA-256(salt + number) = challenge, and send base64 of the JSON "
+                               "{algorithm, challenge, number, salt, signature} as `altcha`.",
+                    "security": [{}],
+                    "responses": {"200": {"description": "The challenge.", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["algorithm", "challenge", "maxnumber", "salt", "signature"],
+                                   "properties": {"algorithm": {"type": "string", "const": "SHA-256"},
+                                                  "challenge": {"type": "string"}, "maxnumber": {"type": "integer"},
+                                                  "salt": {"type": "string"}, "signature": {"type": "string"}}}}}}},
                 },
             },
             "/openapi.json": {

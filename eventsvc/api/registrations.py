@@ -24,8 +24,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ..extensions import limiter
-from ..forms import REGISTRATION_LIMIT, registration_form_for
+from .. import proof_of_work
+from ..forms import limit_registrations, registration_form_for
 from ..models import EventStatus
 from ..services.events import find_event
 from ..services.registration import EventFull, RegistrationClosed, register
@@ -76,9 +76,13 @@ def _add_answers(data: MultiDict, errors: dict, answers, questions: dict) -> Non
 
 
 @bp.post("/events/<slug>/registrations")
-@limiter.limit(REGISTRATION_LIMIT)
+@limit_registrations
 def create_registration(slug: str):
-    """Register one person for an event from a JSON body."""
+    """Register one person for an event from a JSON body.
+
+    The limits are the form's, counted together with it. A client that registered several times
+    in a short while must send ``altcha``: a solved challenge from ``GET /challenge``.
+    """
     event = find_event(slug)
     if event is None or event.status == EventStatus.DRAFT:
         return jsonify(error="not_found", message=_("There is no such event.")), 404
@@ -91,6 +95,12 @@ def create_registration(slug: str):
     form = form_class(formdata=formdata, meta={"csrf": False}, language=str(get_locale() or "en"))
     if not form.validate() or errors:
         return jsonify(errors={**{k: [str(m) for m in v] for k, v in form.errors.items()}, **errors}), 400
+    solution = body.get("altcha")
+    if proof_of_work.required() and not proof_of_work.accept(solution if isinstance(solution, str) else None):
+        return jsonify(error="challenge_required", message=_(
+            "Many registrations came from your address in a short while: please solve the "
+            "challenge from GET /api/v1/challenge and send the solution as “altcha”.")), 429
+    proof_of_work.count_attempt()
     try:
         outcome = register(event.id, form.registration_data())
     except RegistrationClosed:
@@ -99,3 +109,11 @@ def create_registration(slug: str):
     except EventFull:
         return jsonify(error="event_full", message=_("Sorry, this event is full.")), 409
     return jsonify(id=outcome.registration.public_id, status="received"), 201
+
+
+@bp.get("/challenge")
+def challenge():
+    """A proof-of-work challenge (ALTCHA v1: find ``number`` with SHA-256(salt + number) = challenge)."""
+    response = jsonify(proof_of_work.new_challenge())
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from .. import proof_of_work
 from ..extensions import csrf, limiter
-from ..forms import REGISTRATION_LIMIT, registration_form_for
+from ..forms import limit_registrations, registration_form_for
 from ..i18n import LANGUAGE_NAMES
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
@@ -63,27 +64,52 @@ def event(slug: str):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"], endpoint="register")
-@limiter.limit(REGISTRATION_LIMIT, methods=["POST"])
+@limit_registrations
 def register_view(slug: str):
-    """The form; on success Post/Redirect/Get to the "what happens next" page."""
+    """The form; on success Post/Redirect/Get to the "what happens next" page.
+
+    A form with the honeypot filled in gets the same answer as a real one and stores nothing. A
+    client that registered several times in a short while must also solve a proof-of-work
+    challenge (its browser does, in about a second).
+    """
     event = _visible_event(slug)
     if not event.registration_open():
         return render_template("public/closed.html", event=event), 409 if request.method == "POST" else 200
     form = registration_form_for(event)(language=str(get_locale() or "en"))
+    challenge = proof_of_work.required()
+    if form.is_submitted() and form.is_bot():
+        return redirect(url_for("public.registered", slug=slug))
     if form.validate_on_submit():
+        if challenge and not proof_of_work.accept(form.altcha.data):
+            form.form_errors.append(_("Please wait until your browser has finished the check below "
+                                      "(a second or two), then send the form again."))
+            return _register_page(event, form, challenge), 422
+        proof_of_work.count_attempt()
         try:
             register(event.id, form.registration_data())
         except RegistrationClosed:
             return render_template("public/closed.html", event=event), 409
         except EventFull:
             form.form_errors.append(_("Sorry, this event is full."))
-            return render_template("public/register.html", event=event, form=form, full=True), 409
+            return _register_page(event, form, challenge, full=True), 409
         # The next page names the address the mail goes to; it is the one just typed, so
         # naming it reveals nothing about whether it was known.
         session["registered_email"] = form.email.data.strip()
         return redirect(url_for("public.registered", slug=slug))
     status = 422 if form.is_submitted() else 200
-    return render_template("public/register.html", event=event, form=form, full=False), status
+    return _register_page(event, form, challenge), status
+
+
+def _register_page(event: Event, form, challenge: bool, full: bool = False) -> str:
+    return render_template("public/register.html", event=event, form=form, full=full, challenge=challenge)
+
+
+@bp.get("/challenge")
+def challenge():
+    """A fresh proof-of-work challenge for ``static/altcha.js``."""
+    response = jsonify(proof_of_work.new_challenge())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/events/<slug>/registered")
@@ -217,7 +243,16 @@ def keep_token_pages_private(response):
     return response
 
 
+#: Report-link clicks counted per client: the download figures organizers see stay honest.
+REPORT_DOWNLOADS_PER_CLIENT = "30 per hour"
+
+
+def _too_many_downloads() -> str:
+    return _("You have opened the report many times in a short while. Please wait an hour and try again.")
+
+
 @bp.get("/reports/<language>")
+@limiter.limit(REPORT_DOWNLOADS_PER_CLIENT, error_message=_too_many_downloads)
 def report_download(language: str):
     """Count the click, then send the visitor to the file."""
     report = registrant.record_report_download(language, request.args.get("event"))

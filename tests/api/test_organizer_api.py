@@ -89,7 +89,7 @@ def test_openapi_document_describes_every_api_route(app, client):
     fields = post["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(document["components"]["schemas"][fields]["properties"]) == {
         "email", "family_name", "given_name", "organization", "job_title", "language",
-        "privacy_consent", "marketing_consent"}
+        "privacy_consent", "marketing_consent", "altcha"}
     assert {"201", "400", "404"} <= set(post["responses"])
 
 

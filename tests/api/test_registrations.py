@@ -71,13 +71,3 @@ def test_unknown_draft_and_closed_events(client):
     assert db.session.query(Registration).count() == 0
 
 
-class TestRateLimit:
-    @pytest.fixture
-    def app_overrides(self):
-        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
-
-    def test_generous_but_limited(self, client):
-        event = make_event()
-        answers = [client.post(url(event), json={**BODY, "email": f"p{i}@example.com"}).status_code
-                   for i in range(61)]
-        assert answers[:60] == [201] * 60 and answers[60] == 429

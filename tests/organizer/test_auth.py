@@ -8,7 +8,7 @@ from tests.organizer.conftest import PASSWORD
 
 #: API routes anyone may call: the published events, the API description, registering.
 PUBLIC_API = {("GET", "/api/v1/events"), ("GET", "/api/v1/openapi.json"),
-              ("POST", "/api/v1/events/<slug>/registrations")}
+              ("POST", "/api/v1/events/<slug>/registrations"), ("GET", "/api/v1/challenge")}
 
 
 def _example_path(rule) -> str:
