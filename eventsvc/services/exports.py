@@ -53,9 +53,22 @@ class ExportError(Exception):
     """The export cannot be made as asked (unknown event or format)."""
 
 
+#: A ";" before what would start a formula (after spaces or quotes): German Excel opens a comma
+#: CSV by splitting each line on ";", so ``Acme;=1+1`` would become the cells ``Acme`` and ``=1+1``.
+_FORMULA_AFTER_SEMICOLON = re.compile(r';(?=[ "]*[=+\-@\t\r\n])')
+
+
 def neutralise(value: str) -> str:
-    """A cell value no spreadsheet runs as a formula: ``=1+1`` becomes ``'=1+1``."""
-    if value and value.startswith(_FORMULA_STARTS):
+    """A cell value no spreadsheet runs as a formula: ``=1+1`` becomes ``'=1+1``.
+
+    Also after each ``;``: ``Acme;=1+1`` becomes ``Acme;'=1+1``, so that no piece between the
+    semicolons starts a formula when German Excel splits the line there.
+    """
+    if not value:
+        return value
+    if ";" in value:
+        value = _FORMULA_AFTER_SEMICOLON.sub(";'", value)
+    if value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
 
@@ -158,6 +171,8 @@ def iter_csv(event: Event, on_rows: Callable[[int], None] | None = None) -> Iter
 def _neutralised_sql(column: str) -> str:
     """SQL for :func:`neutralise`: the same quote before the same first characters."""
     starts = ", ".join(["'='", "'+'", "'-'", "'@'", r"E'\t'", r"E'\r'", r"E'\n'"])
+    # The same quote after each ";" before a formula start (the regular expression of Python's).
+    column = "regexp_replace(" + column + r""", ';(?=[ "]*[=+\-@\t\r\n])', ';''', 'g')"""
     return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
 
 

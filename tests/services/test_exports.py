@@ -104,3 +104,31 @@ def test_csv_holds_exactly_the_rows_of_the_export_on_every_database(app):
     body = b"".join(iter_csv(event)).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(body)))[1:] == expected
     assert expected[0][8].endswith("+08:00")
+
+
+SEMICOLON_HOSTILE = {"organization": "Acme;=1+1", "job_title": 'Boss; "=HYPERLINK(""http://evil.example"")',
+                     "given_name": "Li;+1;-2;@A1", "family_name": "Wang;\tTab"}
+
+
+def _pieces_as_german_excel_sees_them(body: bytes) -> list[str]:
+    """German Excel opens a comma CSV by splitting each line on ";" and ignoring the commas."""
+    pieces = []
+    for line in body.decode("utf-8-sig").splitlines():
+        for piece in line.split(";"):
+            pieces.append(piece.lstrip(' "'))
+    return pieces
+
+
+def test_no_piece_between_semicolons_starts_a_formula_in_german_excel(app):
+    event = make_event(slug="semicolons")
+    make_registration(event, **SEMICOLON_HOSTILE)
+    make_registration(event, organization="Müller; Söhne", job_title="=A1")
+    body = b"".join(iter_csv(event))
+    pieces = _pieces_as_german_excel_sees_them(body)
+    assert len(pieces) > 3  # the line was split
+    for piece in pieces:
+        assert not piece.startswith(("=", "+", "-", "@", "\t", "\r")), piece
+    # A comma-reading program still sees the values, only a quote before each formula start.
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    organizations = {row[EXPORT_COLUMNS.index("organization")] for row in rows[1:]}
+    assert organizations == {"Acme;'=1+1", "Müller; Söhne"}
