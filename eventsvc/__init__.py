@@ -118,11 +118,12 @@ def register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        """Liveness and database reachability, for load balancers and `make run`."""
-        problem = health.database_problem()
-        if problem is not None:
-            return jsonify(status="error", database=problem), 503
-        return jsonify(status="ok")
+        """Whether the database and the broker answer, for load balancers and `make run`."""
+        parts = {"database": health.database_problem(), "broker": health.broker_problem()}
+        report = {name: problem or "ok" for name, problem in parts.items()}
+        if any(parts.values()):
+            return jsonify(status="error", **report), 503
+        return jsonify(status="ok", **report)
 
 
 def register_commands(app: Flask) -> None:

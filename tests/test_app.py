@@ -20,7 +20,7 @@ def test_migrations_match_the_models(app):
 def test_healthz_reports_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
 def test_registration_and_confirmation_are_stored_together(app):

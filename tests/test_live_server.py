@@ -12,7 +12,7 @@ def test_live_server_answers_health_check(app, live_server):
     response = requests.get(f"{live_server.url}/healthz", timeout=10)
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
 def test_live_server_serves_events_the_test_created(app, live_server):
