@@ -143,5 +143,5 @@ def register_error_handlers(app: Flask) -> None:
                            message=message or getattr(error, "description", "")), code
         return render_template("errors/error.html", code=code, error=error, message=message), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
         app.register_error_handler(code, handle)

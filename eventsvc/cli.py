@@ -18,12 +18,13 @@ from .services.follow_up import invite
 from .services.mailing.bounces import import_bounces
 from .services.organizers import (DEFAULT_TOKEN_DAYS, OrganizerError, create_api_token, create_organizer,
                                   find_organizer)
+from .services.privacy import purge
 from .services.reminders import run_due
 from .services.reports import ReportError, publish_report, seed_edition
 
 
 def init_app(app: Flask) -> None:
-    for group in (events_cli, organizers_cli, reports_cli, reminders_cli, attendees_cli, mail_cli):
+    for group in (events_cli, organizers_cli, reports_cli, reminders_cli, attendees_cli, mail_cli, privacy_cli):
         app.cli.add_command(group)
 
 
@@ -32,6 +33,7 @@ organizers_cli = AppGroup("organizers", help="Manage organizer accounts and API 
 reports_cli = AppGroup("reports", help="Publish report editions.")
 reminders_cli = AppGroup("reminders", help="Send the reminders that are due.")
 attendees_cli = AppGroup("attendees", help="Export attendee lists.")
+privacy_cli = AppGroup("privacy", help="Keep the privacy notice's promises.")
 mail_cli = AppGroup("mail", help="Mail delivery: bounces.")
 bounces_cli = AppGroup("bounces", help="Read returned mail (bounces).")
 mail_cli.add_command(bounces_cli)
@@ -199,3 +201,12 @@ def import_bounces_command(path: str) -> None:
         raise click.ClickException(f"{path}: cannot read it as a Maildir or an mbox file: {error}") from error
     click.echo(f"{counts['bounced']} hard bounces recorded, {counts['not_a_hard_bounce']} delays or "
                f"replies left alone, {counts['ignored']} not about our mail.")
+
+
+@privacy_cli.command("purge")
+@click.option("--ended-before", "days", type=click.IntRange(min=0), required=True,
+              help="Anonymise registrations of events that ended more than DAYS days ago.")
+def purge_command(days: int) -> None:
+    """Anonymise old registrations and delete their mail (beat does this daily)."""
+    result = purge(days)
+    click.echo(f"{result.registrations} registrations anonymised, {result.mails} mails deleted.")

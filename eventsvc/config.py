@@ -151,6 +151,7 @@ def load_settings(instance_path: str) -> dict:
             "beat_schedule": {
                 "sweep-outbox": {"task": "eventsvc.sweep_outbox", "schedule": 60.0},
                 "send-reminders": {"task": "eventsvc.send_reminders", "schedule": 300.0},
+                "purge-personal-data": {"task": "eventsvc.purge_personal_data", "schedule": 86400.0},
             },
         },
         "BABEL_DEFAULT_LOCALE": "en",
@@ -171,6 +172,9 @@ def load_settings(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        #: Days after an event's end when its registrations are anonymised and their mail deleted
+        #: (the privacy notice promises twelve months; beat runs the purge daily).
+        "PRIVACY_RETENTION_DAYS": _int("PRIVACY_RETENTION_DAYS", 365),
         #: The version of the privacy notice that a registrant consents to; stored with the consent.
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2019-03"),
         #: The organization's name per language (JSON object) or one name for all of them.

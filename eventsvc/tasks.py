@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from flask import current_app
 
 from .services.mailing import send_from_outbox
 from .services.mailing import sweep_outbox as sweep
 from .services.mailing.outbox import SEND_MAIL_TASK
+from .services.privacy import purge
 from .services.reminders import run_due
 
 
@@ -26,3 +28,9 @@ def sweep_outbox() -> None:
 def send_reminders() -> None:
     """Queue reminders and event-change notices that are due (run by beat)."""
     run_due()
+
+
+@shared_task(name="eventsvc.purge_personal_data")
+def purge_personal_data() -> None:
+    """Anonymise registrations of events that ended PRIVACY_RETENTION_DAYS ago (run by beat daily)."""
+    purge(current_app.config["PRIVACY_RETENTION_DAYS"])

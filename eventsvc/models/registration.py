@@ -72,6 +72,9 @@ class Registration(db.Model):
     marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The secret in the registrant's own link ``/r/<token>``.
     manage_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: The secret of the unsubscribe link (``List-Unsubscribe``, seen by mail providers): it can
+    #: unsubscribe and do nothing else, show nothing personal.
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: The secret in the check-in QR code.
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: Answers to the event's own questions, by question key (a list for a multiple choice).
@@ -87,6 +90,8 @@ class Registration(db.Model):
     #: When a waitlisted registration got its seat.
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the personal fields were anonymised (the registrant's erasure, or the retention purge).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     event = relationship("Event", back_populates="registrations")
     mails = relationship(

@@ -47,6 +47,8 @@ class MailKind(StrEnum):
     CONSENT = "consent"
     #: An invitation to a follow-up event, to a confirmed consent (its event is in the payload).
     INVITATION = "invitation"
+    #: The last mail after a registrant erased their data: it says that it is done.
+    ERASED = "erased"
 
 
 class OrganizerRole(StrEnum):

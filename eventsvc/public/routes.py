@@ -13,7 +13,9 @@ from ..forms import limit_registrations, registration_form_for
 from ..i18n import LANGUAGE_NAMES
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
-from ..services import follow_up, registrant
+from ..services import follow_up
+from ..services import privacy as data_rights
+from ..services import registrant
 from ..services.calendar import build_ics
 from ..services.checkin import checkin_qr_svg
 from ..services.seats import live_counts
@@ -34,9 +36,12 @@ def _visible_event(slug: str) -> Event:
 
 
 def _registration(token: str):
+    """The registration of a manage link; an erased one is a 410 page saying the data is gone."""
     registration = registrant.find_by_token(token)
     if registration is None:
         abort(404)
+    if registration.erased_at is not None:
+        abort(410)
     return registration
 
 
@@ -180,10 +185,35 @@ def change_language(token: str):
     return redirect(url_for("public.manage", token=token))
 
 
+@bp.get("/r/<token>/data")
+def data_download(token: str):
+    """Everything stored about the registration, as a JSON file (the right of access)."""
+    registration = _registration(token)
+    response = jsonify(data_rights.registrant_data(registration))
+    response.headers["Content-Disposition"] = f'attachment; filename="registration-{registration.public_id}.json"'
+    return response
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"], endpoint="erase")
+def erase_view(token: str):
+    """GET asks; POST (with its CSRF token) erases the personal data and says it is done."""
+    registration = _registration(token)
+    form = ConfirmForm()
+    with force_locale(_registrant_language(registration)):
+        if form.validate_on_submit():
+            data_rights.erase(registration.id)
+            return render_template("public/erased.html")
+        return render_template("public/erase.html", registration=registration, event=registration.event,
+                               form=form)
+
+
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click POST from a mail client carries no token; the link's secret is the key
 def unsubscribe(token: str):
-    registration = _registration(token)
+    """Unsubscribe by the link's own token, which shows nothing personal and can do nothing else."""
+    registration = registrant.find_by_unsubscribe_token(token)
+    if registration is None:
+        abort(404)
     with force_locale(_registrant_language(registration)):
         if request.method == "POST":
             registrant.unsubscribe(registration.id)
@@ -226,7 +256,7 @@ def calendar(token: str):
 
 #: Pages whose URL holds the registrant's secret token.
 PRIVATE_ENDPOINTS = {"public.manage", "public.cancel", "public.change_language", "public.unsubscribe",
-                     "public.calendar", "public.consent"}
+                     "public.calendar", "public.consent", "public.data_download", "public.erase"}
 
 
 @bp.after_request

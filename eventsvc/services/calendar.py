@@ -46,7 +46,9 @@ def build_ics(event: Event, registration: Registration, language: str,
     venue = " ".join(event.text("venue", language).split())
     if venue:
         entry.add("location", venue)
-    entry.add("description", f"{base_url}/r/{registration.manage_token}")
+    # The event's public page: the file travels (calendars sync, invitations are forwarded), so it
+    # carries no link that could cancel or show the registration.
+    entry.add("description", f"{base_url}/events/{event.slug}")
     entry.add("url", f"{base_url}/events/{event.slug}")
     entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{sender_address}")

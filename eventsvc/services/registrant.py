@@ -20,10 +20,17 @@ def _plausible(key: str | None, longest: int) -> bool:
 
 
 def find_by_token(token: str) -> Registration | None:
-    """The registration behind a manage or unsubscribe link, or ``None`` for an unknown token."""
+    """The registration behind a manage link, or ``None`` for an unknown token."""
     if not _plausible(token, 64):
         return None
     return db.session.scalar(select(Registration).where(Registration.manage_token == token))
+
+
+def find_by_unsubscribe_token(token: str) -> Registration | None:
+    """The registration behind an unsubscribe link (a token that can do nothing else)."""
+    if not _plausible(token, 64):
+        return None
+    return db.session.scalar(select(Registration).where(Registration.unsubscribe_token == token))
 
 
 def unsubscribe(registration_id: int, now: datetime | None = None) -> Registration:

@@ -80,15 +80,28 @@ class TestOneClickUnsubscribe:
     def test_a_post_without_csrf_token_unsubscribes(self, client):
         registration = make_registration(make_event(), marketing_consent=True)
         assert db.session.get(Registration, registration.id).marketing_consent
-        page = text(client.get(f"/unsubscribe/{registration.manage_token}"))
+        page = text(client.get(f"/unsubscribe/{registration.unsubscribe_token}"))
         assert re.search(r"<button[^>]*>Unsubscribe", page)
-        response = client.post(f"/unsubscribe/{registration.manage_token}",
+        response = client.post(f"/unsubscribe/{registration.unsubscribe_token}",
                                data={"List-Unsubscribe": "One-Click"})
         assert response.status_code == 200
         db.session.expire_all()
         unsubscribed = db.session.get(Registration, registration.id)
         assert unsubscribed.unsubscribed_at is not None and not unsubscribed.marketing_consent
         assert unsubscribed.status == "confirmed"  # the seat is kept
+
+    def test_the_unsubscribe_token_can_do_nothing_else_and_shows_nothing_personal(self, client):
+        registration = make_registration(make_event(), email="private.person@example.com", family_name="Privatus")
+        token = registration.unsubscribe_token
+        assert token != registration.manage_token
+        page = text(client.get(f"/unsubscribe/{token}"))
+        assert "private.person@example.com" not in page and "Privatus" not in page
+        assert registration.manage_token not in page
+        for url in (f"/r/{token}", f"/r/{token}/cancel", f"/r/{token}/calendar.ics", f"/r/{token}/data"):
+            assert client.get(url).status_code == 404, url
+        assert client.post(f"/unsubscribe/{registration.manage_token}").status_code == 404
+        done = text(client.post(f"/unsubscribe/{token}"))
+        assert registration.manage_token not in done and "private.person@example.com" not in done
 
     def test_other_posts_still_need_the_token(self, client):
         registration = make_registration(make_event())

@@ -134,7 +134,9 @@ def test_reminders_can_be_unsubscribed_with_one_click_and_confirmations_cannot(a
     queue_mail(registration, "reminder", "reminder:P1D")
     db.session.commit()
     _, reminder = sent_form(registration, "reminder")
-    assert reminder["List-Unsubscribe"].strip() == f"<http://events.test/unsubscribe/{registration.manage_token}>"
+    assert reminder["List-Unsubscribe"].strip() == f"<http://events.test/unsubscribe/{registration.unsubscribe_token}>"
+    # Mail providers read this header: no token that can cancel or show the registration goes in it.
+    assert registration.manage_token not in reminder["List-Unsubscribe"]
     assert reminder["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     _, confirmation = sent_form(registration)
     assert confirmation["List-Unsubscribe"] is None

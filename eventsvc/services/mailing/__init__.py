@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,6 +46,13 @@ from .smtp import SendFailure, classify_failure, open_connection
 __all__ = ["BatchOutcome", "init_app", "send_from_outbox", "sweep_outbox"]
 
 log = logging.getLogger(__name__)
+
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+def redact_addresses(text: str) -> str:
+    """``550 <li.wang@example.cn>: no such user`` as ``550 <…@example.cn>: no such user``."""
+    return _ADDRESS.sub(lambda m: "…@" + m.group(0).rpartition("@")[2], text or "")
 
 #: Retries sooner than this also get a countdown task; later ones are the sweeper's.
 COUNTDOWN_LIMIT_SECONDS = 600
@@ -226,7 +234,8 @@ def _record_failure(mails: list[tuple[int, int]], failure: SendFailure, outcome:
         if delay < COUNTDOWN_LIMIT_SECONDS:
             hint_worker(mail_id, countdown=delay)
     if mails:
-        log.warning("%d mail(s) not sent: %s", len(mails), failure.reason)
+        # The reason stays with the mail for organizers; the log line keeps addresses out.
+        log.warning("%d mail(s) not sent: %s", len(mails), redact_addresses(failure.reason))
 
 
 def sweep_outbox(now: datetime | None = None) -> int:

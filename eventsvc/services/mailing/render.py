@@ -44,6 +44,7 @@ SUBJECTS = {
     "event_cancelled": _l("Event cancelled: %(title)s"),
     "consent": _l("Please confirm: news of follow-up events"),
     "invitation": _l("Invitation: %(title)s"),
+    "erased": _l("Your data is erased: %(title)s"),
 }
 #: Columns one language's subject may take, so that a phone shows it before the second language.
 SUBJECT_COLUMNS = 60
@@ -118,7 +119,8 @@ def _links(registration: Registration, event: Event) -> dict:
     return {
         "manage_url": f"{base_url}/r/{registration.manage_token}",
         "event_url": f"{base_url}/events/{event.slug}",
-        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.manage_token}",
+        # A token of its own: List-Unsubscribe is read by mail providers, and this one can only unsubscribe.
+        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.unsubscribe_token}",
         "imprint_url": f"{base_url}/imprint",
         "privacy_url": f"{base_url}/privacy",
     }
@@ -268,7 +270,9 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         ics = build_ics(event, registration, languages[0], method)
     return RenderedMail(
         subject=one_line(subject), text=text, html=html,
-        to_name=full_name(registration.family_name, registration.given_name), to_address=registration.email,
+        to_name=full_name(registration.family_name, registration.given_name),
+        # After an erasure the row holds no address: its last mail carries it until the purge.
+        to_address=(mail.payload or {}).get("to") if mail.kind == MailKind.ERASED else registration.email,
         ics=ics, ics_method=method, qr_png=qr_image, qr_cid=qr_cid,
         unsubscribe_url=(consent_url if mail.kind == MailKind.INVITATION
                          else links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None),

@@ -1,10 +1,12 @@
-"""Access per event: organizer roles, event grants, API tokens narrowed to an event and expiring.
+"""Access per event and privacy: organizer roles, event grants, API tokens narrowed to an event
+and expiring; a registration's own unsubscribe token and the time its data was erased.
 
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 20:30:00
 
 """
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from alembic import op
@@ -51,7 +53,26 @@ def upgrade():
         batch_op.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 
 
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unsubscribe_token', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    # Every registration gets an unsubscribe token of its own; its manage token leaves the mail headers.
+    connection = op.get_bind()
+    ids = [row[0] for row in connection.execute(sa.text("SELECT id FROM registrations"))]
+    for registration_id in ids:
+        connection.execute(sa.text("UPDATE registrations SET unsubscribe_token = :token WHERE id = :id"),
+                           {"token": secrets.token_urlsafe(32), "id": registration_id})
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.alter_column('unsubscribe_token', existing_type=sa.String(length=64), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f('uq_registrations_unsubscribe_token'), ['unsubscribe_token'])
+
+
 def downgrade():
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_registrations_unsubscribe_token'), type_='unique')
+        batch_op.drop_column('erased_at')
+        batch_op.drop_column('unsubscribe_token')
+
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_event_id'))
         batch_op.drop_constraint(batch_op.f('fk_api_tokens_event_id_events'), type_='foreignkey')
