@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -64,8 +64,16 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from error
 
 
+def refuse_json_outside_the_api():
+    """The pages' forms take form data; Flask-WTF would read a JSON body as the form's fields and
+    fail on one that is not an object (a 500): anything but the API answers a JSON body with 400."""
+    if request.method != "GET" and request.is_json and request.blueprint != "api":
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
+    app.before_request(refuse_json_outside_the_api)
     app.after_request(add_security_headers(app))
     x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]
     if x_for or x_proto:

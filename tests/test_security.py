@@ -119,3 +119,12 @@ class TestWithoutProxySettings:
         client = app.test_client()
         _fail_logins(client, allowed, "203.0.113.5", proxy="192.0.2.1")
         assert _fail_logins(client, 1, "198.51.100.9", proxy="192.0.2.1") == [429]
+
+
+@pytest.mark.parametrize("body", [b"1", b"[]", b'"text"', b'{"email": ["a"]}'])
+def test_a_json_body_on_a_page_form_is_a_400(app, client, body):
+    """Found by the fuzzing tests: Flask-WTF read a JSON scalar as form data and failed with a 500."""
+    make_event(slug="json-form")
+    for url in ("/events/json-form/register", "/organizer/login"):
+        response = client.post(url, data=body, content_type="application/json")
+        assert response.status_code == 400, url
