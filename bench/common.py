@@ -84,6 +84,8 @@ class HttpClient:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port or 80
         self.cookies: dict[str, str] = {}
+        #: Extra request headers, e.g. ``X-Forwarded-For`` for a visitor behind a proxy.
+        self.headers: dict[str, str] = {}
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
@@ -96,6 +98,7 @@ class HttpClient:
                 "Accept-Language: en", f"Content-Length: {len(body)}"]
         if content_type:
             head.append(f"Content-Type: {content_type}")
+        head += [f"{name}: {value}" for name, value in self.headers.items()]
         if self.cookies:
             head.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         self._writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
