@@ -124,6 +124,11 @@ def purge(ended_before_days: int, now: datetime | None = None) -> PurgeResult:
                 .order_by(Registration.id).limit(PURGE_BATCH)))
             for registration in batch:
                 _anonymise(registration, now)
+            # A follow-up consent outlives the registration it was asked from, but can no longer
+            # be addressed through it (invitations go to the registration's address).
+            db.session.execute(update(FollowUpConsent).where(
+                FollowUpConsent.registration_id.in_([r.id for r in batch])).values(registration_id=None)
+                .execution_options(synchronize_session=False))
         anonymised += len(batch)
         end_read()
         if len(batch) < PURGE_BATCH:

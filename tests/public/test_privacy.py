@@ -83,7 +83,7 @@ def test_purge_anonymises_registrations_of_events_that_ended_long_ago_and_delete
     old_event = make_event(starts_at=long_ago)
     recent_event = make_event(starts_at=datetime.now(timezone.utc) - timedelta(days=30))
     # Registrations are closed for past events: store them as they were made then.
-    old = [make_registration(make_event(), email=f"old{n}@example.com") for n in range(3)]
+    old = [make_registration(make_event(), email=f"old{n}@example.com", marketing_consent=n == 0) for n in range(3)]
     for registration in old:
         registration.event_id = old_event.id
     recent = make_registration(make_event(), email="recent@example.com")
@@ -91,12 +91,14 @@ def test_purge_anonymises_registrations_of_events_that_ended_long_ago_and_delete
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["privacy", "purge", "--ended-before", "365"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "3 registrations anonymised, 3 mails deleted."
+    assert result.output.strip() == "3 registrations anonymised, 4 mails deleted."  # and one consent mail
     db.session.expire_all()
     for registration in old:
         row = db.session.get(Registration, registration.id)
         assert row.erased_at is not None and "old" not in row.email and row.family_name == ""
         assert _mails(row.id) == []
+    consent = db.session.scalar(select(FollowUpConsent))
+    assert consent.registration_id is None  # no invitation can go to the anonymised address
     assert db.session.get(Registration, recent.id).email == "recent@example.com"
     assert len(_mails(recent.id)) == 1
     again = app.test_cli_runner().invoke(args=["privacy", "purge", "--ended-before", "365"])
