@@ -45,7 +45,8 @@ def registrant_data(registration: Registration) -> dict:
             "status": registration.status, "email": registration.email,
             "family_name": registration.family_name, "given_name": registration.given_name,
             "organization": registration.organization, "job_title": registration.job_title,
-            "language": registration.language, "registered_at": _time(registration.created_at),
+            "language": registration.language, "answers": registration.answers or {},
+            "registered_at": _time(registration.created_at),
             "promoted_at": _time(registration.promoted_at), "cancelled_at": _time(registration.cancelled_at),
             "checked_in_at": _time(registration.checked_in_at),
         },
@@ -73,6 +74,7 @@ def _anonymise(registration: Registration, now: datetime) -> None:
     registration.given_name = ""
     registration.organization = ""
     registration.job_title = ""
+    registration.answers = {}  # the organizer's questions may ask for anything personal
     registration.marketing_consent_at = None
     registration.email_bounced_at = None
     registration.unsubscribed_at = registration.unsubscribed_at or now

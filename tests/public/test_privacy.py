@@ -29,7 +29,7 @@ def test_a_registrant_downloads_their_data_with_consents_and_mails(app, client):
     assert response.headers["Cache-Control"] == "no-store"
     data = response.get_json()
     assert data["registration"]["email"] == "anna@example.com"
-    assert data["registration"]["family_name"] == "Schmidt"
+    assert data["registration"]["family_name"] == "Schmidt" and data["registration"]["answers"] == {}
     privacy = data["consents"]["privacy_notice"]
     assert privacy["notice_version"] == app.config["PRIVACY_NOTICE_VERSION"] and privacy["given_at"]
     assert data["consents"]["follow_up_events"]["requested_at"]  # the double opt-in, asked
@@ -57,7 +57,7 @@ def test_erasure_asks_first_then_anonymises_frees_the_seat_drops_mail_and_says_g
     erased = db.session.get(Registration, registration_id)
     assert erased.erased_at is not None and erased.status == "cancelled"
     assert "erase.me" not in erased.email and erased.family_name == erased.given_name == ""
-    assert erased.organization == erased.job_title == ""
+    assert erased.organization == erased.job_title == "" and erased.answers == {}
     assert db.session.get(Registration, waiting.id).status == "confirmed"  # the seat went on
     assert db.session.scalar(select(func.count()).select_from(FollowUpConsent)) == 0  # the consent went too
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 2  # counts stay right
