@@ -46,11 +46,6 @@ def find_consent(token: str) -> FollowUpConsent | None:
     return db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.token == token))
 
 
-def consent_for(registration: Registration) -> FollowUpConsent | None:
-    """The consent record of the registrant's address (for the link in their mails)."""
-    return db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
-
-
 def confirm(consent_id: int, now: datetime | None = None) -> FollowUpConsent:
     """The link was followed: the consent counts from now, under the current notice."""
     with transaction():
@@ -101,9 +96,3 @@ def invite(event_id: int, now: datetime | None = None) -> int:
         FollowUpConsent.email.not_in(registered), FollowUpConsent.email.not_in(invited),
     )
     return queue_for_each(recipients, MailKind.INVITATION, invitation_key(event), {"event_id": event.id})
-
-
-def invitable_count(event: Event) -> int:
-    """How many addresses have a consent in force (what the button on the event page says)."""
-    return len(db.session.scalars(select(FollowUpConsent.id).where(
-        FollowUpConsent.confirmed_at.is_not(None), FollowUpConsent.withdrawn_at.is_(None))).all())
