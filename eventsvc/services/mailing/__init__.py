@@ -186,7 +186,7 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
                 try:
                     connection.send_email(item.message, envelope_sender(item.mail_id))
                 except Exception as error:  # noqa: BLE001 - sorted by classify_failure
-                    failure = classify_failure(error)
+                    failure = classify_failure(error, relay.host)
                     if failure.connection_lost:
                         raise _ConnectionLost(failure) from error
                     pending.pop(0)
@@ -199,7 +199,8 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
         _record_failure([(i.mail_id, i.attempts) for i in pending], lost.failure, outcome, route)
     except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT
         if pending:
-            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error), outcome, route)
+            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error, relay.host),
+                            outcome, route)
 
 
 class _ConnectionLost(Exception):
