@@ -114,13 +114,20 @@ def other_side_time(event: Event, language: str) -> tuple[str, str] | None:
     return zone_label(zone), format_when(event.starts_at, event.ends_at, zone, with_zone=False)
 
 
-def _links(registration: Registration, event: Event) -> dict:
+#: Stands in for every private token when an organizer previews a mail: the preview shows where
+#: the links go, never a link that would let its reader act in the registrant's name.
+PREVIEW_TOKEN = "preview-link"
+
+
+def _links(registration: Registration, event: Event, preview: bool = False) -> dict:
     base_url = current_app.config["BASE_URL"]
+    manage_token = PREVIEW_TOKEN if preview else registration.manage_token
+    unsubscribe_token = PREVIEW_TOKEN if preview else registration.unsubscribe_token
     return {
-        "manage_url": f"{base_url}/r/{registration.manage_token}",
+        "manage_url": f"{base_url}/r/{manage_token}",
         "event_url": f"{base_url}/events/{event.slug}",
         # A token of its own: List-Unsubscribe is read by mail providers, and this one can only unsubscribe.
-        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.unsubscribe_token}",
+        "unsubscribe_url": f"{base_url}/unsubscribe/{unsubscribe_token}",
         "imprint_url": f"{base_url}/imprint",
         "privacy_url": f"{base_url}/privacy",
     }
@@ -212,10 +219,12 @@ def published_reports() -> list[Report]:
     return list(db.session.scalars(select(Report).order_by(Report.published_at, Report.id)))
 
 
-def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> RenderedMail:
+def render_mail(mail: OutboundMail, reports: list[Report] | None = None, preview: bool = False) -> RenderedMail:
     """Render ``mail`` for its registrant in both languages of the event's pair.
 
     ``reports`` saves the query for the published report editions when a batch is rendered.
+    ``preview`` (an organizer's preview) puts :data:`PREVIEW_TOKEN` in place of every private
+    token: the registrant's links, their consent link and their check-in code.
     """
 
     registration = mail.registration
@@ -223,11 +232,12 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
     if mail.kind == MailKind.INVITATION:  # about the event it invites to, not the one attended
         event = db.session.get(Event, (mail.payload or {})["event_id"])
     languages = mail_languages(registration, event)
-    links = _links(registration, event)
+    links = _links(registration, event, preview)
     consent_url = None
     if mail.kind in (MailKind.CONSENT, MailKind.INVITATION):
         consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
-        consent_url = f"{current_app.config['BASE_URL']}/consent/{consent.token}" if consent else None
+        if consent:
+            consent_url = f"{current_app.config['BASE_URL']}/consent/{PREVIEW_TOKEN if preview else consent.token}"
     if reports is None:
         reports = published_reports()
     base_url = current_app.config["BASE_URL"]
@@ -252,7 +262,7 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
         qr_cid = f"checkin-{mail.id}@{host}"
         extra["qr_cid"] = qr_cid
-        qr_image = qr_png(registration.checkin_code)
+        qr_image = qr_png(PREVIEW_TOKEN if preview else registration.checkin_code)
     extra["unsubscribable"] = mail.kind in UNSUBSCRIBABLE_KINDS
 
     # The QR code goes in the reader's own language only: one code per mail.
