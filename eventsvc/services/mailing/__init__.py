@@ -141,8 +141,11 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
         try:
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
-                message = build_message(render_mail(mail, reports), mail.message_id)
-                ready.append(_Ready(mail.id, mail.attempts, message, relay_for(mail.registration.email)))
+                rendered = render_mail(mail, reports)
+                message = build_message(rendered, mail.message_id)
+                # Routed by the address it goes to: an erasure's goodbye goes to the address as it
+                # was, not to the anonymised one its registration holds now.
+                ready.append(_Ready(mail.id, mail.attempts, message, relay_for(rendered.to_address)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
             end_read()
