@@ -2,16 +2,18 @@
 relay's password nor a single mail, and the mail waits; ``MAIL_CA_FILE`` trusts a private CA.
 
 Real aiosmtpd servers speaking TLS (``smtps://``) or STARTTLS, with certificates from a CA made
-in the test (trustme): unknown to the system, trusted only when ``MAIL_CA_FILE`` names it.
+in the test (with the ``openssl`` command): unknown to the system, trusted only when
+``MAIL_CA_FILE`` names it.
 """
 
 from __future__ import annotations
 
 import ssl
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-import trustme
 from sqlalchemy import select
 
 from eventsvc import create_app
@@ -24,14 +26,42 @@ from tests.factories import make_event, make_registration
 from tests.fixtures.mail import SMTPServer
 
 
+class PrivateCA:
+    """A certificate authority of the test's own, and server certificates it issues."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.cert_path = folder / "ca.pem"
+        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=eventsvc test CA",
+                      "-keyout", folder / "ca.key", "-out", self.cert_path,
+                      "-addext", "basicConstraints=critical,CA:TRUE",
+                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+
+    @staticmethod
+    def _openssl(*args) -> None:
+        subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True)
+
+    def issue(self, name: str) -> tuple[Path, Path]:
+        """(certificate, key) for the host ``name``."""
+        cert, key, csr = (self.folder / f"{name}.{ext}" for ext in ("pem", "key", "csr"))
+        extensions = self.folder / f"{name}.ext"
+        extensions.write_text(f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\n"
+                              "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
+                              "authorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n")
+        self._openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}", "-keyout", key, "-out", csr)
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.cert_path, "-CAkey", self.folder / "ca.key",
+                      "-CAcreateserial", "-days", "2", "-out", cert, "-extfile", extensions)
+        return cert, key
+
+
 @pytest.fixture(scope="module")
-def private_ca():
-    return trustme.CA()
+def private_ca(tmp_path_factory):
+    return PrivateCA(tmp_path_factory.mktemp("ca"))
 
 
-def _tls_server(ca: trustme.CA, name: str, starttls: bool) -> SMTPServer:
+def _tls_server(ca: PrivateCA, name: str, starttls: bool) -> SMTPServer:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(name).configure_cert(context)
+    context.load_cert_chain(*ca.issue(name))
     return SMTPServer(**({"tls_context": context} if starttls else {"ssl_context": context})).start()
 
 
@@ -44,10 +74,8 @@ def relay_cn(private_ca):
 
 
 @pytest.fixture
-def ca_file(private_ca, tmp_path):
-    path = tmp_path / "relay-ca.pem"
-    private_ca.cert_pem.write_to_path(str(path))
-    return str(path)
+def ca_file(private_ca):
+    return str(private_ca.cert_path)
 
 
 def _use(app, **settings) -> None:
