@@ -114,6 +114,11 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                         "token_hash": hashlib.sha256(b"evt_door").hexdigest(), "prefix": "evt_door",
                         "event_id": 1, "expires_at": T0 + timedelta(days=3650)}],
     },
+    "0007": {
+        "follow_up_consents": [{"id": 2, "email": "max.schmidt@example.de", "token": "consent-token-2",
+                                "withdraw_token": "withdraw-token-2", "registration_id": 4,
+                                "requested_at": T0, "confirmed_at": T0, "notice_version": "2019-02"}],
+    },
 }
 
 

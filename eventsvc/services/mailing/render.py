@@ -233,16 +233,20 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None, preview
         event = db.session.get(Event, (mail.payload or {})["event_id"])
     languages = mail_languages(registration, event)
     links = _links(registration, event, preview)
-    consent_url = None
+    consent_url = withdraw_url = None
     if mail.kind in (MailKind.CONSENT, MailKind.INVITATION):
         consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
-        if consent:
-            consent_url = f"{current_app.config['BASE_URL']}/consent/{PREVIEW_TOKEN if preview else consent.token}"
+        base_url = current_app.config["BASE_URL"]
+        if consent and mail.kind == MailKind.CONSENT:
+            consent_url = f"{base_url}/consent/{PREVIEW_TOKEN if preview else consent.token}"
+        elif consent:  # an invitation: only the link that can do nothing but withdraw
+            withdraw_url = f"{base_url}/unsubscribe/{PREVIEW_TOKEN if preview else consent.withdraw_token}"
     if reports is None:
         reports = published_reports()
     base_url = current_app.config["BASE_URL"]
     report_links = [(report, f"{base_url}/reports/{report.language}?event={event.slug}") for report in reports]
-    extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url)
+    extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url,
+                 withdraw_url=withdraw_url)
     if mail.kind == MailKind.WAITLISTED:
         extra["position"] = waitlist_position(registration)
     if mail.kind == MailKind.MESSAGE:
@@ -284,7 +288,7 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None, preview
         # After an erasure the row holds no address: its last mail carries it until the purge.
         to_address=(mail.payload or {}).get("to") if mail.kind == MailKind.ERASED else registration.email,
         ics=ics, ics_method=method, qr_png=qr_image, qr_cid=qr_cid,
-        unsubscribe_url=(consent_url if mail.kind == MailKind.INVITATION
+        unsubscribe_url=(withdraw_url if mail.kind == MailKind.INVITATION
                          else links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None),
         languages=languages,
     )
