@@ -82,11 +82,16 @@ def save_event(values: EventValues, event_id: int | None = None, now: datetime |
         if cancelling:
             columns["status"] = EventStatus.PUBLISHED  # cancel_event below sets it, and mails everyone
         before = event_changes.snapshot(event)
+        texts_before = (copy_value(event.title), copy_value(event.description))
         capacity_before = event.capacity
         for name, value in columns.items():
             setattr(event, name, value)
         if was_published and event.status == EventStatus.PUBLISHED:
-            event_changes.note_event_change(event, before, now)
+            announced = event_changes.note_event_change(event, before, now)
+            if not announced and (event.title != texts_before[0] or event.description != texts_before[1]):
+                # Nobody is mailed about a new title, but subscribed calendars take it only
+                # when the SEQUENCE rises.
+                event.ics_sequence = (event.ics_sequence or 0) + 1
         if event.capacity != capacity_before or (not was_published and event.status == EventStatus.PUBLISHED):
             db.session.flush()
             promote_from_waitlist(event, now)
