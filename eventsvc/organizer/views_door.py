@@ -25,6 +25,9 @@ def _strings() -> dict[str, str]:
     """What the page's script says, in the reader's language; ``{name}``-style holes are filled there."""
     return {
         "checked_in": _("Welcome"),
+        "exited": _("Goodbye: leaving"),
+        "inside": _("%(count)s inside now", count="{count}"),
+        "per_minute": _("%(count)s scans in the last minute", count="{count}"),
         "already_checked_in": _("Already checked in at %(time)s", time="{time}"),
         "already_checked_in_door": _("Already checked in at %(time)s (door %(door)s)", time="{time}", door="{door}"),
         "cancelled": _("Cancelled: this registration was cancelled."),
@@ -73,6 +76,7 @@ def door(slug: str):
             "search": f"{api}/registrations",
             "walkIns": f"{api}/walk-ins",
             "undo": f"{api}/checkins/undo",
+            "stats": f"{api}/checkin-stats",
             "worker": url_for("static", filename="door/decoder-worker.js"),
             "serviceWorker": url_for("organizer.door_service_worker"),
             "serviceWorkerScope": url_for("organizer.events") + "/",

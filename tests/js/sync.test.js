@@ -92,3 +92,10 @@ test("the device's changes are not overwritten by a list fetched while a scan wa
   await store.putMany([{ code: "a", name: "A", status: "confirmed", checked_in_at: null }], new Set(["a"]));
   assert.equal((await store.get("a")).checked_in_at, "t1");
 });
+
+test("a CSRF refusal is a lost session, not a bad batch: the scans stay", async () => {
+  const error = new HttpError(400, { error: "csrf" });
+  assert.equal(error.loggedOut, true);
+  assert.equal(error.refused, false);
+  assert.equal(new HttpError(400, { error: "bad_batch" }).refused, true);
+});

@@ -11,12 +11,12 @@ export class HttpError extends Error {
 
   /** The server refused the request itself (sending it again would not help). */
   get refused() {
-    return this.status >= 400 && this.status < 500 && ![401, 403, 408, 429].includes(this.status);
+    return this.status >= 400 && this.status < 500 && ![401, 403, 408, 429].includes(this.status) && !this.loggedOut;
   }
 
-  /** The session is gone (logged out, or the account lost the event). */
+  /** The session is gone (logged out, or its CSRF token no longer fits): the scans wait for a new login. */
   get loggedOut() {
-    return this.status === 401 || this.status === 403;
+    return this.status === 401 || this.status === 403 || (this.body && this.body.error === "csrf");
   }
 }
 
@@ -64,6 +64,10 @@ export function createApi({ urls, csrfToken, fetch = globalThis.fetch.bind(globa
     },
     undo(fields) {
       return call("POST", urls.undo, fields, 15000);
+    },
+    /** The live figures: checked in of expected, inside, per door. */
+    stats() {
+      return call("GET", urls.stats, undefined, 10000);
     },
   };
 }

@@ -3,7 +3,7 @@
 // wins); what the device says here is its best knowledge until then.
 
 /** The fields of a list item that the device keeps (nothing else of a person is stored). */
-export const KEPT_FIELDS = ["code", "name", "organization", "status", "checked_in_at", "door", "search_keys"];
+export const KEPT_FIELDS = ["code", "name", "organization", "status", "checked_in_at", "door", "search"];
 
 /** Only what the door needs of a list item from the server. */
 export function keptOf(item) {
@@ -11,18 +11,19 @@ export function keptOf(item) {
   for (const field of KEPT_FIELDS) {
     if (item[field] !== undefined) kept[field] = item[field];
   }
-  if (kept.search_keys === undefined && item.search !== undefined) kept.search_keys = item.search;
   return kept;
 }
 
 /**
- * The outcome of a scan of `item` (undefined: not on this event's list) at `now` through `door`:
- * `{outcome, item}` where `item` is the person as changed by a check-in (or as it was).
+ * The outcome of a scan of `item` (undefined: not on this event's list) at `now` through `door`
+ * (`exit`: a device in exit mode): `{outcome, item}` where `item` is the person as changed by a
+ * check-in (or as it was).
  */
-export function decide(item, now, door) {
+export function decide(item, now, door, exit = false) {
   if (!item) return { outcome: "unknown", item: null };
   if (item.status === "cancelled") return { outcome: "cancelled", item };
   if (item.status === "waitlisted") return { outcome: "waitlisted", item };
+  if (exit) return { outcome: "exited", item };
   if (item.checked_in_at) return { outcome: "already_checked_in", item };
   return { outcome: "checked_in", item: { ...item, checked_in_at: now, door: door || null } };
 }

@@ -24,6 +24,7 @@ const api = createApi({ urls: config.urls, csrfToken });
 const seen = repeatFilter(4000);
 const codeField = document.getElementById("door-code");
 const doorField = document.getElementById("door-name");
+const exitField = document.getElementById("door-exit-mode");
 let people = new Map();   // code -> item with folded search keys, the device's list in memory
 let store = null;
 let sequence = 0;
@@ -72,6 +73,7 @@ function scan(text) {
 async function answer(code) {
   const now = new Date().toISOString();
   const base = { id: newId(), code, scanned_at: now, door: doorName(), device: deviceId() };
+  if (exitField.checked) base.exit = true;
   if (!isCode(code)) {
     ui.showAnswer({ ...base, outcome: "unknown", offline: true });
     return;
@@ -85,8 +87,9 @@ async function answer(code) {
         await store.put(item);
         refreshCounts();
       }
-      ui.showAnswer({ ...base, ...result, id: base.id, name: result.name ?? item?.name,
-        organization: item?.organization, offline: false });
+      if (result.error) ui.toast(result.message || result.error);
+      ui.showAnswer({ ...base, ...result, outcome: result.outcome || "unknown", id: base.id,
+        name: result.name ?? item?.name, organization: item?.organization, offline: false });
       return;
     } catch (error) {
       if (error.refused) {
@@ -96,7 +99,7 @@ async function answer(code) {
       // No answer in time: the device decides, and the scan (same id) goes up with the next sync.
     }
   }
-  const decided = decide(people.get(code), now, base.door);
+  const decided = decide(people.get(code), now, base.door, Boolean(base.exit));
   if (decided.outcome === "checked_in") {
     remember(decided.item);
     await store.put(decided.item);
@@ -113,6 +116,10 @@ async function onResults(scans, results) {
   scans.forEach((sent, index) => {
     const result = results[index];
     if (!result) return;
+    if (result.error) {
+      ui.toast(`${result.message || result.error} (${people.get(sent.code)?.name || sent.code})`);
+      return;
+    }
     const item = afterResult(people.get(sent.code), result);
     if (item) remember(item);
     if (result.outcome === "already_checked_in" && sent.offline) {
@@ -140,6 +147,7 @@ function createDoorSync() {
     onState: (state) => {
       online = state === "online";
       store.countQueued().then((queued) => ui.state(state, queued));
+      if (online) api.stats().then(ui.stats).catch(() => {});
     },
   });
 }
@@ -169,6 +177,8 @@ function wireForms() {
   });
   doorField.value = localStorage.getItem("eventsvc-door-name") || "";
   doorField.addEventListener("input", () => localStorage.setItem("eventsvc-door-name", doorField.value.trim()));
+  exitField.checked = localStorage.getItem("eventsvc-door-exit") === "1";
+  exitField.addEventListener("change", () => localStorage.setItem("eventsvc-door-exit", exitField.checked ? "1" : ""));
   document.getElementById("door-camera-start").addEventListener("click", startCamera);
 
   const query = document.getElementById("door-q");
@@ -208,6 +218,7 @@ function wireManaging() {
       event.preventDefault();
       document.getElementById("door-walk-in-error").hidden = true;
       const fields = Object.fromEntries(new FormData(walkIn));
+      fields.privacy_consent = walkIn.elements.privacy_consent.checked;
       try {
         const data = await api.walkIn({ ...fields, door: doorName(), device: deviceId() });
         const item = data.item || data.registration || data;

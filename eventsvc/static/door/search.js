@@ -1,36 +1,33 @@
 // Finding a guest on the device's own list, so that search works without a network.
-// The server sends each person's search keys: names, organization and address folded to
-// lower-case ASCII (toneless pinyin for Chinese, "mueller" and "muller" for Müller). Here the
-// typed text is folded the same way and every word of it must be found in the keys; the words
-// run together ("wangli") are tried as well.
+// Each item carries `search`: space-separated keys in the server's search form (toneless pinyin
+// of Chinese names both ways round, "mueller" and "muller" for Müller, the organization, the
+// address; docs/architecture.md, "The door"). The typed text is put in the same form and must
+// be found within one key; failing that, each typed word within some key ("juergen m").
 
-/** Lower-case, without accents, ß as ss: how the keys are written. */
-export function fold(text) {
-  return String(text ?? "")
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/ß/g, "ss")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}@.]+/gu, " ")
-    .trim();
+/** The server's search form: lower-case, ß as ss, no accents, only letters and digits. */
+export function searchForm(text) {
+  return String(text ?? "").toLowerCase().replaceAll("ß", "ss").normalize("NFKD")
+    .replace(/\p{M}/gu, "").replace(/[^\p{L}\p{N}]/gu, "");
 }
 
 function keysOf(item) {
-  const keys = item.search_keys ?? item.search ?? item.keys ?? [];
-  const parts = Array.isArray(keys) ? keys : [keys];
-  // The visible fields too: a typed Chinese name or a part of it finds the person at once.
-  parts.push(item.name ?? "", item.organization ?? "");
-  return fold(parts.join(" "));
+  const keys = String(item.search ?? "").split(" ").filter(Boolean);
+  // The visible fields too, so that a typed Chinese name finds the person on any list.
+  for (const field of [item.name, item.organization]) {
+    const key = searchForm(field);
+    if (key) keys.push(key);
+  }
+  return keys;
 }
 
 /** Whether the person matches the typed text. */
 export function matches(item, query) {
-  const words = fold(query).split(" ").filter(Boolean);
-  if (!words.length) return false;
-  const keys = item._folded ?? keysOf(item);
-  if (words.every((word) => keys.includes(word))) return true;
-  const joined = words.join("");
-  return joined.length > 2 && keys.replace(/ /g, "").includes(joined);
+  const whole = searchForm(query);
+  if (!whole) return false;
+  const keys = item._keys ?? keysOf(item);
+  if (keys.some((key) => key.includes(whole))) return true;
+  const words = String(query).split(/\s+/).map(searchForm).filter(Boolean);
+  return words.length > 1 && words.every((word) => keys.some((key) => key.includes(word)));
 }
 
 /** Up to `limit` people matching `query`, those not yet checked in first. */
@@ -44,7 +41,7 @@ export function search(items, query, limit = 20) {
   return found.slice(0, limit);
 }
 
-/** The item with its folded keys kept, so that a search of 2,000 people does not fold each time. */
+/** The item with its keys split once, so that a search of 2,000 people does not split them each time. */
 export function withFoldedKeys(item) {
-  return { ...item, _folded: keysOf(item) };
+  return { ...item, _keys: keysOf(item) };
 }

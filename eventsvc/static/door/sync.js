@@ -4,7 +4,7 @@
 // page is open; a failure leaves everything queued for the next run.
 
 /** The fields of a scan that the server takes. */
-const SCAN_FIELDS = ["id", "code", "scanned_at", "door", "device", "offline"];
+const SCAN_FIELDS = ["id", "code", "scanned_at", "door", "device", "offline", "exit"];
 
 export function wireScan(scan) {
   const wire = {};

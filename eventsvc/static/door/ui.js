@@ -1,7 +1,7 @@
 // What the person at the door sees and hears: each answer in place (the whole screen for a
 // moment, green, amber or red), the last scans, the counts, search results and short notices.
 
-const GREEN = new Set(["checked_in"]);
+const GREEN = new Set(["checked_in", "exited"]);
 const AMBER = new Set(["already_checked_in"]);
 const FULL_SCREEN_MS = 1600;
 const HISTORY_LENGTH = 30;
@@ -142,6 +142,17 @@ export function createUi({ strings, lang, timezone }) {
       element.dataset.state = state;
       byId("door-state-text").textContent = strings[`state_${state.replace("-", "_")}`] || state;
       byId("door-queued").textContent = queued ? ` · ${fill(strings.queued, { count: queued })}` : "";
+    },
+
+    /** The server's live figures: who is inside now, and each door's scans in the last minute. */
+    stats(figures) {
+      const element = byId("door-inside");
+      if (!figures || typeof figures.inside !== "number") return;
+      const perMinute = (figures.doors || []).map((door) => {
+        const last = (door.scans_per_minute || []).at(-1) || 0;
+        return `${door.door || strings.no_door}: ${fill(strings.per_minute, { count: last })}`;
+      });
+      element.textContent = [fill(strings.inside, { count: figures.inside }), ...perMinute].join(" · ");
     },
 
     counts({ expected, checkedIn, doors }) {
