@@ -140,6 +140,7 @@ export function createUi({ strings, lang, timezone }) {
     state(state, queued) {
       const element = byId("door-state");
       element.dataset.state = state;
+      element.dataset.queued = String(queued || 0);
       byId("door-state-text").textContent = strings[`state_${state.replace("-", "_")}`] || state;
       byId("door-queued").textContent = queued ? ` · ${fill(strings.queued, { count: queued })}` : "";
     },
