@@ -16,7 +16,7 @@ const SYNC_EVERY_MS = 3000;
 /** How long an online scan may wait for the server before the device decides it. */
 const ANSWER_WITHIN_MS = 2500;
 
-const config = JSON.parse(document.getElementById("door-config").textContent);
+const config = JSON.parse(document.getElementById("door").dataset.config);
 const csrfToken = document.getElementById("door").dataset.csrf;
 const strings = config.strings;
 const ui = createUi({ strings, lang: config.lang, timezone: config.timezone });
