@@ -209,22 +209,22 @@ class TestLimitsAsSettings:
         assert load_settings(app.instance_path)["REGISTRATION_LIMITS"] == \
             "client_event=40/hour;client=100/hour;address_event=5/hour"
 
-    def test_a_deployment_sets_its_own_limits(self, database_url, tmp_path):
-        from tests.fixtures.database import _make_app
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "REGISTRATION_LIMITS": "address_event=2/hour"}
 
-        app = _make_app(database_url, tmp_path, {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-                                                 "REGISTRATION_LIMITS": "address_event=2/hour"})
-        with app.app_context():
-            event = make_event()
-            answers = [app.test_client().post(f"/api/v1/events/{event.slug}/registrations", json=body(0),
-                                              environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"}).status_code
-                       for n in range(3)]
-            assert answers == [201, 201, 429]
-            # The scopes it does not name keep their defaults: 40 per client and event.
-            client = app.test_client()
-            assert all(client.post(f"/api/v1/events/{event.slug}/registrations",
-                                   json={**body(n), "altcha": solve(client, "/api/v1/challenge")}).status_code == 201
-                       for n in range(1, 10))
+    def test_a_deployment_sets_its_own_limits(self, app):
+        event = make_event()
+        answers = [app.test_client().post(f"/api/v1/events/{event.slug}/registrations", json=body(0),
+                                          environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"}).status_code
+                   for n in range(3)]
+        assert answers == [201, 201, 429]
+        # The scopes it does not name keep their defaults: 40 per client and event.
+        client = app.test_client()
+        assert all(client.post(f"/api/v1/events/{event.slug}/registrations",
+                               json={**body(n), "altcha": solve(client, "/api/v1/challenge")}).status_code == 201
+                   for n in range(1, 10))
 
     @pytest.mark.parametrize("value, words", [
         ("client_event=lots", "client_event"),
