@@ -161,6 +161,10 @@ def load_settings(instance_path: str) -> dict:
         #: ProxyFix); 0, the default, trusts no such header (a client could forge it).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "PROXY_FIX_X_PROTO": _int("PROXY_FIX_X_PROTO", 0),
+        #: A bearer token that lets Prometheus read GET /metrics (empty: no token works).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        #: Networks (CIDR, comma-separated) that may read GET /metrics without the token (empty: none).
+        "METRICS_ALLOW_FROM": os.environ.get("METRICS_ALLOW_FROM", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
