@@ -165,6 +165,10 @@ def load_settings(instance_path: str) -> dict:
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         #: Networks (CIDR, comma-separated) that may read GET /metrics without the token (empty: none).
         "METRICS_ALLOW_FROM": os.environ.get("METRICS_ALLOW_FROM", ""),
+        #: text (the default) or json: one JSON object per line, with the request's id.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        #: Where error reports go (sentry-sdk); empty: nowhere.
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import metrics
+from . import errors, logs, metrics
 from .settings import SettingError
 
 __all__ = ["SettingError", "init_app"]
 
 
 def init_app(app: Flask) -> None:
+    logs.init_app(app)
+    errors.init_app(app)
     metrics.init_app(app)
