@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from . import cli, config, database, i18n, monitoring, security
+from . import assets, cli, config, database, i18n, monitoring, security
 from .api import bp as api_bp
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -85,6 +85,7 @@ def register_extensions(app: Flask) -> None:
     )
     i18n.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_organizer)
