@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from eventsvc import create_app
 from eventsvc.extensions import db
 from tests.factories import make_event
 from tests.fixtures.database import BASE_OVERRIDES
-from tests.fixtures.worker import CELERY, PROJECT_ROOT, CeleryWorker, use_broker, worker_env
+from tests.fixtures.worker import CELERY, PROJECT_ROOT, Broker, CeleryWorker, use_broker, worker_env
 
 pytestmark = pytest.mark.worker
 
@@ -53,10 +54,12 @@ def _wait_for(path: Path, text: str, timeout: float = 20) -> None:
     pytest.fail(f"{text!r} not in {path}:\n{path.read_text(errors='replace')[-3000:]}")
 
 
-def test_the_worker_line_for_a_mail_carries_the_request_id(pg_app, smtp_server, redis_broker, tmp_path):
-    use_broker(pg_app, redis_broker)
-    env = worker_env(pg_app, smtp_server.port, redis_broker, tmp_path, {"LOG_FORMAT": "json"})
-    worker = QuietWorker(env, redis_broker.queues, tmp_path / "worker.log").start()
+def test_the_worker_line_for_a_mail_carries_the_request_id(pg_app, smtp_server, redis_url, tmp_path):
+    # Queues of this test alone: a hint left by an earlier test would carry its own request's id.
+    broker = Broker(redis_url, queue_prefix=f"logs-{uuid.uuid4().hex[:8]}-")
+    use_broker(pg_app, broker)
+    env = worker_env(pg_app, smtp_server.port, broker, tmp_path, {"LOG_FORMAT": "json"})
+    worker = QuietWorker(env, broker.queues, tmp_path / "worker.log").start()
     try:
         event = make_event()
         response = pg_app.test_client().post(f"/api/v1/events/{event.slug}/registrations", json=BODY,
