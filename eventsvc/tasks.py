@@ -13,6 +13,8 @@ from .services.mailing.outbox import SEND_MAIL_TASK
 from .services.periodic import exclusive
 from .services.privacy import purge
 from .services.reminders import run_due
+from .services import webhook_delivery
+from .services.webhooks import DELIVER_TASK
 
 
 @shared_task(name=SEND_MAIL_TASK)
@@ -53,3 +55,18 @@ def purge_personal_data() -> None:
         if not mine:
             return _skipped("purge-personal-data")
         purge(current_app.config["PRIVACY_RETENTION_DAYS"])
+
+
+@shared_task(name=DELIVER_TASK)
+def deliver_webhook(delivery_id: int) -> None:
+    """Send webhook delivery ``delivery_id`` (and what follows it about the same subject)."""
+    webhook_delivery.deliver(delivery_id)
+
+
+@shared_task(name="eventsvc.sweep_webhooks")
+def sweep_webhooks() -> None:
+    """Hand due webhook retries to the workers (run by beat every minute)."""
+    with exclusive("sweep-webhooks") as mine:
+        if not mine:
+            return _skipped("sweep-webhooks")
+        webhook_delivery.sweep()
