@@ -23,6 +23,8 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 #: gunicorn 25+ keeps a control socket at one shared path; the service does not use it.
 control_socket_disable = True
 accesslog = "-"
+#: Registrants' and organizers' private tokens become *** in the access log (eventsvc/access_log.py).
+logger_class = "eventsvc.access_log.MaskingLogger"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" request_id=%({x-request-id}i)s'
 

@@ -143,6 +143,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        #: A PEM bundle of CAs trusted for MAIL_SERVER and every route, besides the system's store.
+        "MAIL_CA_FILE": os.environ.get("MAIL_CA_FILE", ""),
         #: Relays per recipient domain: "qq.com 163.com=smtp://user:pass@relay-cn.example:587?starttls=1;…".
         "MAIL_ROUTES": os.environ.get("MAIL_ROUTES", ""),
         #: Caps per recipient domain, all workers together: "qq.com=300/h;*=3000/h".
