@@ -1,5 +1,6 @@
 """The models, one module per domain."""
 
+from .checkin import CheckinScan
 from .consent import FollowUpConsent
 from .event import Event
 from .mail import OutboundMail
@@ -7,10 +8,10 @@ from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
 from .registration import Registration
 from .report import Report, ReportDownload
-from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
+from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus, ScanKind, TokenScope
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
+    "LIVE_STATUSES", "ApiToken", "CheckinScan", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
-    "ReportDownload",
+    "ReportDownload", "ScanKind", "TokenScope",
 ]
