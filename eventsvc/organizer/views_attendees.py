@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
-from ..services import attendees, checkin, exports, registration as registration_service
+from ..services import attendees, checkin, door_stats, exports, registration as registration_service
 from ..services import badges as badge_service
 from ..services.local_time import format_moment
 from ..services.names import full_name
@@ -95,6 +95,15 @@ def export_csv(slug: str):
     """Streamed: rows leave as they are read, 100,000 of them never sit in memory."""
     event = load_event(slug)
     return _download(event, "csv", stream_with_context(exports.iter_csv(event)))
+
+
+@bp.get("/events/<slug>/checkins.csv")
+def checkin_log_csv(slug: str):
+    """The check-in log, one row per scan (organizers and admins: not in the check-in role's pages)."""
+    event = load_event(slug)
+    response = Response(stream_with_context(door_stats.iter_log_csv(event)), mimetype=exports.MIMETYPES["csv"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.export_filename(event, "csv", "checkins")}"'
+    return response
 
 
 @bp.get("/events/<slug>/attendees.xlsx")
