@@ -114,6 +114,18 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                         "token_hash": hashlib.sha256(b"evt_door").hexdigest(), "prefix": "evt_door",
                         "event_id": 1, "expires_at": T0 + timedelta(days=3650)}],
     },
+    "0007": {
+        "registrations": [_registration(5, "lena.vogel@example.de", "Vogel", "Lena", "de",
+                                        checked_in_at=T0, checkin_door="Nord", updated_at=T0,
+                                        unsubscribe_token="unsubscribe-token-5")],
+        "api_tokens": [{"id": 3, "organizer_id": 2, "name": "Gate", "created_at": T0, "scope": "checkin",
+                        "token_hash": hashlib.sha256(b"evt_gate").hexdigest(), "prefix": "evt_gate",
+                        "event_id": 1, "expires_at": T0 + timedelta(days=3650)}],
+        "checkin_scans": [{"id": 1, "event_id": 1, "scan_id": "3f0c7a9e-door-scan", "registration_id": 5,
+                           "code": f"checkin-code-{5:040d}", "kind": "entry", "scanned_at": T0, "received_at": T0,
+                           "door": "Nord", "device": "phone-1", "offline": True, "outcome": "checked_in",
+                           "organizer_id": 2, "reason": ""}],
+    },
 }
 
 
