@@ -155,14 +155,13 @@ def parse_batch(body) -> tuple[list[door.Scan], dict]:
     return scans, errors
 
 
-def result_json(result: door.ScanResult, event: Event) -> dict:
-    registration = result.registration
+def result_json(result: door.ScanResult, zone) -> dict:
     body = {
         "id": result.scan_id,
         "outcome": result.outcome,
-        "checked_in_at": result.checked_in_at.astimezone(event.zone).isoformat() if result.checked_in_at else None,
-        "door": result.door if result.checked_in_at else None,
-        "name": door_list.item_of(registration, event)["name"] if registration is not None else None,
+        "checked_in_at": result.checked_in_at.astimezone(zone).isoformat() if result.checked_in_at else None,
+        "door": result.door,
+        "name": result.name,
     }
     if result.error == "scan_id_reused":
         body.update(error=result.error, message=_("This scan id was sent before with another code."))
@@ -186,8 +185,9 @@ def record_checkins(slug: str):
     if errors:
         return _bad("bad_batch", _("The batch is not in the expected shape; nothing of it was stored."),
                     errors=errors)
-    results = door.record_scans(event.id, scans, g.api_organizer.id)
-    return _json({"results": [result_json(result, event) for result in results]})
+    zone, event_id, organizer_id = event.zone, event.id, g.api_organizer.id  # read before the commit expires them
+    results = door.record_scans(event_id, scans, organizer_id)
+    return _json({"results": [result_json(result, zone) for result in results]})
 
 
 @bp.get("/events/<slug>/checkin-stats")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
@@ -79,7 +80,7 @@ def check_in_attendee(slug: str, public_id: str):
     event = load_event(slug)
     registration = load_registration(event, public_id)
     if ActionForm().validate_on_submit():
-        outcome = checkin.check_in_registration(registration.id)
+        outcome = checkin.check_in_registration(registration.id, organizer_id=current_user.id)
         flash(outcome_message(outcome), "info" if outcome.outcome == "checked_in" else "error")
     return redirect(url_for("organizer.attendee", slug=slug, public_id=public_id))
 
@@ -177,7 +178,7 @@ def checkin_page(slug: str):
     form = CheckinForm()
     outcome = None
     if form.validate_on_submit():
-        outcome = checkin.check_in(event, form.code.data)
+        outcome = checkin.check_in(event, form.code.data, organizer_id=current_user.id)
         form = CheckinForm(formdata=None)
     return render_template("organizer/checkin.html", event=event, form=form, outcome=outcome,
                            message=outcome_message(outcome) if outcome else None)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..models import CheckinScan, Event, Registration, RegistrationStatus, ScanKind
 from ..models.types import utcnow
+from .names import full_name
 from .transaction import locked
 
 #: What a scan can come to (an exit scan of a guest who is in: ``exited``).
@@ -66,20 +67,26 @@ class Scan:
 
 @dataclass
 class ScanResult:
-    """What the server made of one scan; ``error`` set means it was refused and not stored."""
+    """What the server made of one scan; ``error`` set means it was refused and not stored.
+
+    ``checked_in_at``, ``door`` and ``name`` are the registration's as the transaction left it
+    (plain values, read before the commit: no second query to answer).
+    """
 
     scan_id: str
     outcome: str | None
     registration: Registration | None = None
     error: str | None = None
+    checked_in_at: datetime | None = None
+    door: str | None = None
+    name: str | None = None
 
-    @property
-    def checked_in_at(self) -> datetime | None:
-        return self.registration.checked_in_at if self.registration is not None else None
-
-    @property
-    def door(self) -> str | None:
-        return self.registration.checkin_door if self.registration is not None else None
+    def settle(self) -> None:
+        registration = self.registration
+        if registration is not None:
+            self.checked_in_at = registration.checked_in_at
+            self.door = registration.checkin_door if registration.checked_in_at else None
+            self.name = full_name(registration.family_name, registration.given_name)
 
 
 class NotCheckedIn(Exception):
@@ -105,9 +112,18 @@ def record_scans(event_id: int, scans: list[Scan], organizer_id: int | None = No
             select(CheckinScan).where(CheckinScan.event_id == event.id,
                                       CheckinScan.scan_id.in_(list(codes))))} if codes else {}
         valid_codes = {code for code in codes.values() if _CODE.match(code)}
-        by_code = {r.checkin_code: r for r in db.session.scalars(
-            select(Registration).where(Registration.checkin_code.in_(list(valid_codes))))} if valid_codes else {}
-        last_undo = _last_undos(event.id, [r.id for r in by_code.values() if r.event_id == event.id])
+        by_code: dict[str, Registration] = {}
+        last_undo: dict[int, datetime] = {}
+        if valid_codes:
+            # The guests and when each one's check-in was last taken back, in one query.
+            undone_at = (select(func.max(CheckinScan.scanned_at))
+                         .where(CheckinScan.registration_id == Registration.id, CheckinScan.kind == ScanKind.UNDO)
+                         .correlate(Registration).scalar_subquery())
+            for registration, undone in db.session.execute(
+                    select(Registration, undone_at).where(Registration.checkin_code.in_(list(valid_codes)))):
+                by_code[registration.checkin_code] = registration
+                if undone is not None:
+                    last_undo[registration.id] = undone
 
         results: list[ScanResult] = []
         first_of_id: dict[str, tuple[Scan, ScanResult]] = {}
@@ -154,18 +170,9 @@ def record_scans(event_id: int, scans: list[Scan], organizer_id: int | None = No
 
         _decide_entries(new_rows, last_undo)
         db.session.add_all(row for row, _result in new_rows)
+        for result in results:
+            result.settle()
     return results
-
-
-def _last_undos(event_id: int, registration_ids: list[int]) -> dict[int, datetime]:
-    """When each of these registrations' check-in was last taken back."""
-    if not registration_ids:
-        return {}
-    return dict(db.session.execute(
-        select(CheckinScan.registration_id, func.max(CheckinScan.scanned_at))
-        .where(CheckinScan.event_id == event_id, CheckinScan.kind == ScanKind.UNDO,
-               CheckinScan.registration_id.in_(registration_ids))
-        .group_by(CheckinScan.registration_id)).all())
 
 
 def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: dict[int, datetime]) -> None:

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -122,6 +123,7 @@ def token_for_secret(secret: str | None, now: datetime | None = None) -> ApiToke
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None),
                                ApiToken.expires_at > now)
+        .options(joinedload(ApiToken.organizer))  # every caller asks for its owner next
     )
     if token is None:
         return None
