@@ -70,3 +70,31 @@ def test_four_devices_sync_overlapping_scans_at_once(pg_app):
     for (_status, body), batch in zip(answers, batches):
         for result, scan in zip(body["results"], batch):
             assert result["door"] == earliest[scan["code"]][1]
+
+
+def test_the_same_batch_sent_twice_at_once_is_stored_once(pg_app):
+    """A device retrying while its first try is still running: both answered alike, one row each."""
+    event = make_event(slug="retry")
+    guests = [make_registration(event, email=f"r{n}@example.com") for n in range(30)]
+    create_organizer("door@oav.example", "long enough password")
+    _row, secret = create_api_token("door@oav.example", "doors", scope="checkin")
+    moment = datetime.now(timezone.utc) - timedelta(minutes=5)
+    batch = [{"id": f"s-{n}", "code": guest.checkin_code, "scanned_at": moment.isoformat()}
+             for n, guest in enumerate(guests)]
+    # Scans of unknown codes lock no guest: only the database's unique scan ids keep them single.
+    unknown = [{"id": f"u-{n}", "code": f"no-such-code-{n:020d}", "scanned_at": moment.isoformat()} for n in range(30)]
+    for batch, stored in ((batch, 30), (unknown, 60), (batch + unknown, 60)):
+        barrier = threading.Barrier(2)
+
+        def sync(_n):
+            client = pg_app.test_client()
+            barrier.wait()
+            return client.post("/api/v1/events/retry/checkins", json={"scans": batch},
+                               headers={"Authorization": f"Bearer {secret}"})
+
+        with ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(sync, range(2))
+        assert first.status_code == second.status_code == 200
+        assert first.get_json() == second.get_json()
+        assert db.session.scalar(select(func.count()).select_from(CheckinScan)) == stored
+        db.session.rollback()
