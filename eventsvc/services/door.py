@@ -26,6 +26,7 @@ from ..models import CheckinScan, Event, Registration, RegistrationStatus, ScanK
 from ..models.types import utcnow
 from .names import full_name
 from .transaction import transaction
+from .webhooks import emit_registration
 
 #: What a scan can come to (an exit scan of a guest who is in: ``exited``).
 OUTCOMES = ("checked_in", "already_checked_in", "cancelled", "waitlisted", "not_for_this_event", "unknown")
@@ -221,9 +222,12 @@ def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: d
                 .where(CheckinScan.registration_id == registration.id, CheckinScan.kind == ScanKind.ENTRY,
                        CheckinScan.outcome == "checked_in")
                 .values(outcome="already_checked_in").execution_options(synchronize_session=False))
+        newly_in = registration.checked_in_at is None
         winner.outcome = winner_result.outcome = "checked_in"
         registration.checked_in_at = winner.scanned_at
         registration.checkin_door = winner.door or None
+        if newly_in:  # the CRM hears of it with the change, or not at all (once per check-in)
+            emit_registration("registration.checked_in", registration, winner.scanned_at)
 
 
 def _result_of_stored(row: CheckinScan, registration: Registration | None) -> ScanResult:
