@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
-from ..models import CheckinScan, Event, Registration, RegistrationStatus, ScanKind
+from ..models import CheckinScan, Event, Registration, RegistrationStatus, ScanKind, WebhookEndpoint
 from ..models.types import utcnow
 from .names import full_name
 from .transaction import transaction
@@ -200,6 +200,7 @@ def _record_scans(event_id: int, scans: list[Scan], organizer_id: int | None,
 def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: dict[int, datetime]) -> None:
     """Give each guest's new entry scans their outcomes: the earliest of all wins."""
     pending: dict[int, list[tuple[CheckinScan, ScanResult]]] = {}
+    newly_in: list[tuple[Registration, datetime]] = []
     for row, result in new_rows:
         if result.outcome == "pending":
             pending.setdefault(result.registration.id, []).append((row, result))
@@ -222,12 +223,28 @@ def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: d
                 .where(CheckinScan.registration_id == registration.id, CheckinScan.kind == ScanKind.ENTRY,
                        CheckinScan.outcome == "checked_in")
                 .values(outcome="already_checked_in").execution_options(synchronize_session=False))
-        newly_in = registration.checked_in_at is None
+        if registration.checked_in_at is None:
+            newly_in.append((registration, winner.scanned_at))
         winner.outcome = winner_result.outcome = "checked_in"
         registration.checked_in_at = winner.scanned_at
         registration.checkin_door = winner.door or None
-        if newly_in:  # the CRM hears of it with the change, or not at all (once per check-in)
-            emit_registration("registration.checked_in", registration, winner.scanned_at)
+    _tell_webhooks(newly_in)
+
+
+def _tell_webhooks(newly_in: list[tuple[Registration, datetime]]) -> None:
+    """The CRM hears of a check-in with the change, or not at all (once per check-in). One query
+    finds out whether any endpoint listens, so 500 scans of a sync cost no 500 lookups."""
+    if not newly_in:
+        return
+    event_id = newly_in[0][0].event_id
+    with db.session.no_autoflush:
+        listening = db.session.scalar(select(WebhookEndpoint.id).where(
+            WebhookEndpoint.active.is_(True),
+            (WebhookEndpoint.event_id.is_(None)) | (WebhookEndpoint.event_id == event_id)).limit(1))
+        if listening is None:
+            return
+        for registration, when in newly_in:
+            emit_registration("registration.checked_in", registration, when)
 
 
 def _result_of_stored(row: CheckinScan, registration: Registration | None) -> ScanResult:
