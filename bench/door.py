@@ -30,13 +30,13 @@ from datetime import datetime, timedelta, timezone
 import psycopg
 
 from .common import (
+    CpuMeter,
     HttpClient,
     LiveServer,
     bench_app_settings,
     fresh_database,
     machine_note,
     percentile,
-    run_load,
     table,
     write_results,
 )
@@ -92,7 +92,7 @@ def scan(code: str, n: int, moment: datetime) -> dict:
             "door": DOORS[n % len(DOORS)], "device": f"bench-{n % DEVICES}"}
 
 
-def online(server: LiveServer, secret: str, codes: list[str]):
+def online(server: LiveServer, secret: str, codes: list[str], database_url: str):
     server_ms: list[float] = []
     auth = {"Authorization": f"Bearer {secret}"}
     moment = datetime.now(timezone.utc)
@@ -109,7 +109,8 @@ def online(server: LiveServer, secret: str, codes: list[str]):
         if measured is not None:
             server_ms.append(measured)
 
-    result = run_load(server.url, iteration, clients=DEVICES, total=GUESTS, warmup=0)
+    # CPU of the workers and PostgreSQL per scan: what a scan costs, whatever else the machine runs.
+    result = CpuMeter(server, database_url).run_load(iteration, clients=DEVICES, total=GUESTS)
     return result, server_ms
 
 
@@ -182,7 +183,7 @@ def main() -> None:
         with LiveServer(database_url, **SERVER) as server:
             # A first request per worker loads the code (and pypinyin's dictionary) outside the figures.
             asyncio.run(_warm(server, secret))
-            result, server_ms = online(server, secret, online_codes)
+            result, server_ms = online(server, secret, online_codes, database_url)
             sync = offline(server, secret, offline_codes, database_url)
             listing = check_in_list(server, secret)
     lines = [
@@ -191,10 +192,11 @@ def main() -> None:
         f"{len(DOORS)} doors, {DEVICES} devices",
         "",
         table(["online (one scan per request)", "scans/s", "device p50 ms", "device p95 ms",
-               "server p50 ms", "server p95 ms", "errors"],
+               "server p50 ms", "server p95 ms", "CPU ms/scan", "errors"],
               [[f"{GUESTS} scans", f"{result.per_second:.0f}", f"{result.p('scan', 0.5):.1f}",
                 f"{result.p('scan', 0.95):.1f}", f"{percentile(server_ms, 0.5):.1f}",
-                f"{percentile(server_ms, 0.95):.1f}", str(len(result.errors))]]),
+                f"{percentile(server_ms, 0.95):.1f}", f"{result.cpu_ms_per_iteration:.1f}",
+                str(len(result.errors))]]),
         "",
         table(["offline sync (4 x 500 at once)", "seconds", "again (retry)", "stored", "distinct ids",
                "checked in", "statuses"],
