@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
+from .services.aftercare import send_due_follow_ups
 from .services.mailing import send_from_outbox
 from .services.mailing import sweep_outbox as sweep
 from .services.mailing.outbox import SEND_MAIL_TASK
@@ -34,3 +35,9 @@ def send_reminders() -> None:
 def purge_personal_data() -> None:
     """Anonymise registrations of events that ended PRIVACY_RETENTION_DAYS ago (run by beat daily)."""
     purge(current_app.config["PRIVACY_RETENTION_DAYS"])
+
+
+@shared_task(name="eventsvc.send_follow_ups")
+def send_follow_ups() -> None:
+    """Queue the thank-you and missed-you mails of events that ended FOLLOW_UP_AFTER_HOURS ago."""
+    send_due_follow_ups(current_app.config["FOLLOW_UP_AFTER_HOURS"])

@@ -2,6 +2,7 @@
 
 from .consent import FollowUpConsent
 from .event import Event
+from .feedback import FeedbackResponse
 from .mail import OutboundMail
 from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
@@ -10,7 +11,7 @@ from .report import Report, ReportDownload
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
+    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
     "ReportDownload",
 ]

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..models.message import AUDIENCES
 from ..services.durations import DurationError, parse_reminder_offsets
+from ..services.aftercare import MAX_PARAGRAPH
 from ..services.messages import MAX_BODY, MAX_SUBJECT
 from ..services.event_values import (LANGUAGE_PAIRS, MAX_CAPACITY, MAX_CITY, MAX_NOTES, MAX_SLUG,
                                      MAX_ZONE, SLUG, TEXT_LIMITS, valid_zone)
@@ -131,3 +132,19 @@ class MessageForm(FlaskForm):
     def __init__(self, *args, languages=("en",), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.languages = list(languages)
+
+
+def _at_most():
+    return Length(max=MAX_PARAGRAPH, message=_l("Please use at most %(max)d characters."))
+
+
+class FollowUpForm(FlaskForm):
+    """The organizer's paragraph per language for the thank-you and missed-you mails."""
+
+    text_en = TextAreaField(_l("Your paragraph (English)"), validators=[Optional(), _at_most()],
+                            description=_l("Optional. Shown in both mails, after the greeting; blank lines "
+                                           "between paragraphs."))
+    text_zh = TextAreaField(_l("Your paragraph (Chinese)"), validators=[Optional(), _at_most()])
+    text_de = TextAreaField(_l("Your paragraph (German)"), validators=[Optional(), _at_most()])
+    #: "send" sends after saving; anything else saves and previews.
+    action = StringField(validators=[Optional(), Length(max=20)])

@@ -30,6 +30,7 @@ from ..local_time import format_when, other_side_zone, zone_label
 from ..names import full_name
 from ..organization import organization
 from ..seats import waitlist_position
+from ..series import next_events
 
 #: What each mail is called in its subject; ``{title}`` is the event's title.
 SUBJECTS = {
@@ -45,6 +46,8 @@ SUBJECTS = {
     "consent": _l("Please confirm: news of follow-up events"),
     "invitation": _l("Invitation: %(title)s"),
     "erased": _l("Your data is erased: %(title)s"),
+    "thank_you": _l("Thank you for coming: %(title)s"),
+    "missed_you": _l("Sorry we missed you: %(title)s"),
 }
 #: Columns one language's subject may take, so that a phone shows it before the second language.
 SUBJECT_COLUMNS = 60
@@ -55,7 +58,9 @@ ICS_CANCEL_KINDS = {MailKind.CANCELLED, MailKind.EVENT_CANCELLED}
 #: Mails that carry the check-in QR code: the ones that give a seat.
 QR_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED}
 #: Mails a registrant may opt out of (RFC 8058 one-click); the rest are transactional.
-UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT}
+UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT, MailKind.MISSED_YOU}
+#: The mails after the event (services/aftercare.py).
+FOLLOW_UP_KINDS = {MailKind.THANK_YOU, MailKind.MISSED_YOU}
 
 #: What follows a label ("When: …"): Chinese text takes the full-width colon, with no space.
 COLONS = {"zh": "："}
@@ -124,6 +129,20 @@ def _links(registration: Registration, event: Event) -> dict:
         "imprint_url": f"{base_url}/imprint",
         "privacy_url": f"{base_url}/privacy",
     }
+
+
+def follow_up_links(mail: OutboundMail, registration: Registration, event: Event, base_url: str) -> dict:
+    """What the thank-you and missed-you mails link to, besides the report: the certificate and
+    the feedback form (thank-you), the series' next events (missed-you)."""
+    own = f"{base_url}/r/{registration.manage_token}"
+    extra = {"follow_up_texts": event.follow_up_texts or {}, "certificate_url": None, "feedback_url": None,
+             "next_events": []}
+    if mail.kind == MailKind.THANK_YOU:
+        extra["certificate_url"] = f"{own}/certificate.pdf"
+        extra["feedback_url"] = f"{own}/feedback" if event.feedback else None
+    else:
+        extra["next_events"] = [(upcoming, f"{base_url}/events/{upcoming.slug}") for upcoming in next_events(event)]
+    return extra
 
 
 def _changes(mail: OutboundMail, event: Event, language: str) -> list[tuple[str, str, str]]:
@@ -243,6 +262,8 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
             message = db.session.get(Message, payload["message_id"])
             subjects, bodies = message.subjects, message.bodies
         extra["message_subjects"], extra["message_bodies"] = subjects, bodies
+    if mail.kind in FOLLOW_UP_KINDS:
+        extra.update(follow_up_links(mail, registration, event, base_url))
     if mail.kind == MailKind.REPORT:
         language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
         extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
