@@ -114,6 +114,17 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                         "token_hash": hashlib.sha256(b"evt_door").hexdigest(), "prefix": "evt_door",
                         "event_id": 1, "expires_at": T0 + timedelta(days=3650)}],
     },
+    "0007": {
+        "events": [_event(3, "berlin-2019", feedback=[{"key": "overall", "type": "rating", "required": True,
+                                                      "label": {"en": "Overall"}}],
+                          follow_up_texts={"en": "The slides are online."}, follow_up_sent_at=T0)],
+        "registrations": [_registration(5, "zhou.min@example.cn", "周", "敏", "zh", event_id=3,
+                                        unsubscribe_token="unsubscribe-token-5", checked_in_at=T0,
+                                        certificate_id="certificate-id-5")],
+        "feedback_responses": [{"id": 1, "registration_id": 5, "event_id": 3, "answers": {"overall": 5},
+                                "created_at": T0, "updated_at": T0}],
+        "outbound_mails": [_mail(4, 5, "thank_you", "thank_you")],
+    },
 }
 
 

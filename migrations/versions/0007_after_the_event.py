@@ -50,9 +50,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_feedback_responses_event_id'))
     op.drop_table('feedback_responses')
 
-    # Mail of the kinds this revision introduced would be unknown to the code of the one before.
-    op.execute(sa.text("DELETE FROM outbound_mails WHERE kind IN ('thank_you', 'missed_you')"))
-
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_registrations_certificate_id'), type_='unique')
         batch_op.drop_column('certificate_id')
