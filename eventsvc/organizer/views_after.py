@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..i18n import city_name
 from ..models import MailKind
-from ..services import aftercare
+from ..services import aftercare, certificates
+from ..services.badges import BadgeFontMissing
+from ..services.exports import export_filename
 from ..services.aftercare import FollowUpError
 from ..services.mailing.render import render_mail
 from ..services.messages import message_languages
@@ -88,3 +91,19 @@ def send_follow_up(slug: str):
             flash(_("%(thanked)d thank-you and %(missed)d missed-you mails are on their way.",
                     thanked=result.thanked, missed=result.missed), "info")
     return redirect(url_for("organizer.dashboard", slug=slug))
+
+
+@bp.get("/events/<slug>/certificates.pdf")
+def event_certificates(slug: str):
+    """Every certificate of attendance of the event in one PDF, a page per guest checked in."""
+    event = load_event(slug)
+    try:
+        pdf, _count = certificates.event_certificates_pdf(event, city_name)
+    except certificates.CertificateUnavailable:
+        flash(_("Certificates of attendance can be made once the event has ended."), "error")
+        return redirect(url_for("organizer.dashboard", slug=slug))
+    except BadgeFontMissing as error:
+        flash(str(error), "error")
+        return redirect(url_for("organizer.dashboard", slug=slug))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{export_filename(event, "pdf", "certificates")}"'})

@@ -10,13 +10,14 @@ from flask_babel import gettext as _
 from .. import proof_of_work
 from ..extensions import csrf, limiter
 from ..forms import limit_registrations, registration_form_for
-from ..i18n import LANGUAGE_NAMES
+from ..i18n import LANGUAGE_NAMES, city_name
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
-from ..services import follow_up
+from ..services import certificates, follow_up
 from ..services import privacy as data_rights
 from ..services import registrant
 from ..services.calendar import build_ics
+from ..services.names import full_name
 from ..services.checkin import checkin_qr_svg
 from ..services.seats import live_counts
 from ..services.events import find_event, listed_events
@@ -254,9 +255,37 @@ def calendar(token: str):
         "Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"'})
 
 
+@bp.get("/r/<token>/certificate.pdf")
+def certificate(token: str):
+    """The registrant's certificate of attendance; before the end or without a check-in a 404
+    page in their language says why."""
+    registration = _registration(token)
+    with force_locale(_registrant_language(registration)):
+        try:
+            pdf = certificates.certificate_pdf(registration, city_name)
+        except certificates.CertificateUnavailable as refused:
+            return render_template("public/no_certificate.html", reason=refused.code, token=token), 404
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="certificate-{registration.event.slug}.pdf"'})
+
+
+@bp.get("/certificates/<certificate_id>")
+def verify_certificate(certificate_id: str):
+    """Whether a certificate is genuine: the name, the event and the date, nothing else."""
+    registration = certificates.find_certificate(certificate_id)
+    if registration is None:
+        abort(404)
+    language = str(get_locale() or "en")
+    event = registration.event
+    return render_template("public/certificate.html",
+                           name=full_name(registration.family_name, registration.given_name),
+                           title=event.text("title", language), date=certificates.event_date(event, language))
+
+
 #: Pages whose URL holds the registrant's secret token.
 PRIVATE_ENDPOINTS = {"public.manage", "public.cancel", "public.change_language", "public.unsubscribe",
-                     "public.calendar", "public.consent", "public.data_download", "public.erase"}
+                     "public.calendar", "public.consent", "public.data_download", "public.erase",
+                     "public.certificate", "public.verify_certificate"}
 
 
 @bp.after_request

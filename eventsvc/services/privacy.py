@@ -79,6 +79,7 @@ def _anonymise(registration: Registration, now: datetime) -> None:
     registration.email_bounced_at = None
     registration.unsubscribed_at = registration.unsubscribed_at or now
     registration.checkin_code = new_token()
+    registration.certificate_id = None  # its verification page would confirm an erased name
     registration.erased_at = now
 
 
