@@ -102,6 +102,8 @@ def test_follow_up_reaches_exactly_its_audience_once_in_both_languages(app, clie
     response = client.get(report_path)
     assert response.status_code == 302 and response.location == "https://www.oav.de/report.pdf"
     assert client.get(f"/r/{token}").status_code == 200
+    certificate = client.get(f"/r/{token}/certificate.pdf")
+    assert certificate.status_code == 200 and certificate.mimetype == "application/pdf"
 
     [anna] = smtp_server.extract_emails(1, to="anna@example.de")
     assert "Vielen Dank für Ihren Besuch" in str(anna["Subject"])
