@@ -103,6 +103,10 @@ class EventForm(FlaskForm):
         _l("Your own questions on the registration form (YAML)"), validators=[Optional(), Length(max=50_000)],
         description=_l("A list, as in an events file: key, type (text, choice, multiple, yes_no), "
                        "required, label and choices, each label in en, zh and de."))
+    feedback = TextAreaField(
+        _l("Feedback questions after the event (YAML)"), validators=[Optional(), Length(max=50_000)],
+        description=_l("The same shape as the questions above, plus the type rating (1 to 5 stars). Guests "
+                       "answer them from their own page once the event has started."))
     notes = TextAreaField(_l("Notes for organizers"), validators=[Optional(), Length(max=MAX_NOTES)])
 
     def validate_ends_at(self, field) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
 from ..i18n import city_name
 from ..models import MailKind
-from ..services import aftercare, certificates
+from ..services import aftercare, certificates, feedback
 from ..services.badges import BadgeFontMissing
 from ..services.exports import export_filename
 from ..services.aftercare import FollowUpError
@@ -107,3 +107,13 @@ def event_certificates(slug: str):
         return redirect(url_for("organizer.dashboard", slug=slug))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{export_filename(event, "pdf", "certificates")}"'})
+
+
+@bp.get("/events/<slug>/feedback.csv")
+def feedback_csv(slug: str):
+    """The feedback answers, a row per registration that answered (never for check-in accounts:
+    ``routes.CHECKIN_ENDPOINTS`` does not list it)."""
+    event = load_event(slug)
+    return Response(stream_with_context(feedback.iter_feedback_csv(event)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{export_filename(event, "csv", "feedback")}"'})

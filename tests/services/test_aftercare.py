@@ -50,7 +50,9 @@ def _recipients(smtp_server) -> list[str]:
 def _crowd():
     """An event that has ended, with every kind of registrant, and a next event open for registration."""
     launch = make_event(slug="hamburg-launch", capacity=5,
-                        title={"en": "Hamburg launch", "zh": "汉堡发布会", "de": "Hamburger Auftakt"})
+                        title={"en": "Hamburg launch", "zh": "汉堡发布会", "de": "Hamburger Auftakt"},
+                        feedback=[{"key": "overall", "type": "rating", "required": True,
+                                   "label": {"en": "Overall?", "zh": "总体评价？", "de": "Insgesamt?"}}])
     people = {
         "li": make_registration(launch, email="li@example.cn", family_name="王", given_name="丽", language="zh"),
         "anna": make_registration(launch, email="anna@example.de", family_name="Schmidt", given_name="Anna",
@@ -95,7 +97,8 @@ def test_follow_up_reaches_exactly_its_audience_once_in_both_languages(app, clie
     assert "感谢您出席“汉堡发布会”" in body and "Thank you for coming to “Hamburg launch”" in body
     token = people["li"].manage_token
     assert f"http://events.test/r/{token}/certificate.pdf" in body
-    assert "/feedback" not in body  # the event asks no feedback questions
+    feedback_path = f"/r/{token}/feedback"
+    assert f"http://events.test{feedback_path}" in body
     assert not any(part.get_content_type() == "text/calendar" for part in li.walk())
     # The report link counts the download and leads to the file; the manage link opens the page.
     report_path = re.search(r"http://events.test(/reports/en\?event=hamburg-launch)", body).group(1)
@@ -104,6 +107,7 @@ def test_follow_up_reaches_exactly_its_audience_once_in_both_languages(app, clie
     assert client.get(f"/r/{token}").status_code == 200
     certificate = client.get(f"/r/{token}/certificate.pdf")
     assert certificate.status_code == 200 and certificate.mimetype == "application/pdf"
+    assert "总体评价？" in client.get(feedback_path).get_data(as_text=True)
 
     [anna] = smtp_server.extract_emails(1, to="anna@example.de")
     assert "Vielen Dank für Ihren Besuch" in str(anna["Subject"])
