@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..i18n import city_name
 from ..models import MailKind
-from ..services import aftercare, certificates, feedback
+from ..services import aftercare, certificates, feedback, partner_report
 from ..services.badges import BadgeFontMissing
 from ..services.exports import export_filename
 from ..services.aftercare import FollowUpError
@@ -117,3 +117,20 @@ def feedback_csv(slug: str):
     return Response(stream_with_context(feedback.iter_feedback_csv(event)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f'attachment; filename="{export_filename(event, "csv", "feedback")}"'})
+
+
+@bp.get("/events/<slug>/report.pdf")
+def partner_report_pdf(slug: str):
+    """One page of figures for the report's partners, without a single name (``?lang=de|en``;
+    by default the page's language when it is one of them)."""
+    event = load_event(slug)
+    language = request.args.get("lang")
+    if language not in partner_report.REPORT_LANGUAGES:
+        language = _language() if _language() in partner_report.REPORT_LANGUAGES else "en"
+    try:
+        pdf = partner_report.partner_report_pdf(event, language)
+    except BadgeFontMissing as error:
+        flash(str(error), "error")
+        return redirect(url_for("organizer.dashboard", slug=slug))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{export_filename(event, "pdf", f"summary-{language}")}"'})
