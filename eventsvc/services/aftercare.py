@@ -105,9 +105,14 @@ def send_due_follow_ups(after_hours: int | None, now: datetime | None = None) ->
         Event.status == EventStatus.PUBLISHED, Event.follow_up_sent_at.is_(None),
         Event.ends_at <= due, Event.ends_at > due - CATCH_UP).order_by(Event.ends_at)))
     end_read()  # the read ends before the locks are taken
+    sent = 0
     for event_id in ids:
-        send_follow_up(event_id, now)
-    return len(ids)
+        try:
+            send_follow_up(event_id, now)
+        except FollowUpError:
+            continue  # cancelled or moved since the query: the next run looks again
+        sent += 1
+    return sent
 
 
 def save_follow_up_texts(event_id: int, texts: dict[str, str]) -> Event:
