@@ -41,7 +41,7 @@ def follow_up_error(error: FollowUpError) -> str:
 def preview_mails(event, language: str) -> list:
     """Both mails as a reader of ``language`` would get them, with placeholder name and links."""
     family, given = _SAMPLE_NAMES.get(language, _SAMPLE_NAMES["en"])
-    reader = SimpleNamespace(family_name=family, given_name=given, language=language, event=event,
+    reader = SimpleNamespace(family_name=family, given_name=given, language=language, event=event, status="confirmed",
                              manage_token=PLACEHOLDER_TOKEN, unsubscribe_token=PLACEHOLDER_TOKEN,
                              checkin_code=PLACEHOLDER_TOKEN, email="name@example.com")
     return [render_mail(SimpleNamespace(id=0, kind=kind, registration=reader, dedupe_key=str(kind), payload=None))
