@@ -11,6 +11,8 @@ from .services.mailing import sweep_outbox as sweep
 from .services.mailing.outbox import SEND_MAIL_TASK
 from .services.privacy import purge
 from .services.reminders import run_due
+from .services import webhook_delivery
+from .services.webhooks import DELIVER_TASK
 
 
 @shared_task(name=SEND_MAIL_TASK)
@@ -41,3 +43,15 @@ def purge_personal_data() -> None:
 def send_follow_ups() -> None:
     """Queue the thank-you and missed-you mails of events that ended FOLLOW_UP_AFTER_HOURS ago."""
     send_due_follow_ups(current_app.config["FOLLOW_UP_AFTER_HOURS"])
+
+
+@shared_task(name=DELIVER_TASK)
+def deliver_webhook(delivery_id: int) -> None:
+    """Send webhook delivery ``delivery_id`` (and what follows it about the same subject)."""
+    webhook_delivery.deliver(delivery_id)
+
+
+@shared_task(name="eventsvc.sweep_webhooks")
+def sweep_webhooks() -> None:
+    """Hand due webhook retries to the workers (run by beat every minute)."""
+    webhook_delivery.sweep()

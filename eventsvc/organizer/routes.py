@@ -25,7 +25,9 @@ CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "
 #: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
 #: the accounts with their roles and grants.
 ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",
-                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant"}
+                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant",
+                   "organizer.webhook_endpoints", "organizer.webhook_log", "organizer.switch_webhook",
+                   "organizer.delete_webhook"}
 
 
 def _has_nul(values) -> bool:

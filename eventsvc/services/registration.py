@@ -14,6 +14,7 @@ from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, 
 from ..models.registration import IS_LIVE
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
+from .webhooks import emit_registration
 from .follow_up import request_consent
 from .seats import live_counts, seats_left, waitlist_position
 from .transaction import lock, locked, transaction
@@ -134,6 +135,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
                 answers=dict(data.answers),
             )
             db.session.add(registration)
+            emit_registration("registration.created", registration, now)
             queue_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
                        else MailKind.WAITLISTED)
             if data.marketing_consent:  # double opt-in: a mail asks to confirm it
@@ -170,6 +172,7 @@ def promote_from_waitlist(event: Event, now: datetime | None = None,
         registration.status = RegistrationStatus.CONFIRMED
         registration.promoted_at = now
         queue_mail(registration, MailKind.PROMOTED)
+        emit_registration("registration.promoted", registration, now)
     return promoted
 
 
@@ -184,6 +187,7 @@ def cancel(registration_id: int, now: datetime | None = None) -> Registration:
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
         queue_mail(registration, MailKind.CANCELLED)
+        emit_registration("registration.cancelled", registration, now)
         db.session.flush()
         promote_from_waitlist(event, now)
     return registration

@@ -25,6 +25,7 @@ from sqlalchemy.exc import NoResultFound
 from ...models import MailStatus, OutboundMail, Registration
 from ...models.types import utcnow
 from ..transaction import lock, transaction
+from ..webhooks import emit_registration
 from .delivery import mail_id_from_bounce_address
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ def record_bounce(raw: bytes, recipients: list[str] | None = None) -> BounceOutc
         mail.last_error = f"bounced: {diagnostic}"
         registration = lock(Registration, mail.registration_id)
         registration.email_bounced_at = utcnow()
+        emit_registration("mail.bounced", registration, registration.email_bounced_at,
+                          mail={"kind": mail.kind, "diagnostic": diagnostic})
     log.info("mail %s bounced", mail_id)  # no address in the log line
     return BounceOutcome("bounced", mail_id, diagnostic)
 
