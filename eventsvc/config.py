@@ -154,6 +154,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        #: A PEM bundle of CAs trusted for MAIL_SERVER and every route, besides the system's store.
+        "MAIL_CA_FILE": os.environ.get("MAIL_CA_FILE", ""),
         #: Relays per recipient domain: "qq.com 163.com=smtp://user:pass@relay-cn.example:587?starttls=1;…".
         "MAIL_ROUTES": os.environ.get("MAIL_ROUTES", ""),
         #: Caps per recipient domain, all workers together: "qq.com=300/h;*=3000/h".
@@ -206,6 +208,14 @@ def load_settings(instance_path: str) -> dict:
         #: ProxyFix); 0, the default, trusts no such header (a client could forge it).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "PROXY_FIX_X_PROTO": _int("PROXY_FIX_X_PROTO", 0),
+        #: A bearer token that lets Prometheus read GET /metrics (empty: no token works).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        #: Networks (CIDR, comma-separated) that may read GET /metrics without the token (empty: none).
+        "METRICS_ALLOW_FROM": os.environ.get("METRICS_ALLOW_FROM", ""),
+        #: text (the default) or json: one JSON object per line, with the request's id.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        #: Where error reports go (sentry-sdk); empty: nowhere.
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
