@@ -6,8 +6,8 @@ module per area, and importing them registers them on the blueprint.
 """
 
 from . import (views_accounts, views_after, views_attendees, views_auth, views_door, views_events, views_mail,
-               views_messages, views_webhooks)
+               views_messages, views_poster, views_webhooks)
 from .routes import bp
 
 __all__ = ["bp", "views_accounts", "views_after", "views_attendees", "views_auth", "views_door", "views_events",
-           "views_mail", "views_messages", "views_webhooks"]
+           "views_mail", "views_messages", "views_poster", "views_webhooks"]

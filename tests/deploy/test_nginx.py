@@ -131,6 +131,9 @@ def test_static_files_come_from_nginx_with_a_long_lifetime(stack):
     assert "immutable" in response.headers["Cache-Control"]
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "Content-Security-Policy" not in response.headers  # nginx answered, not the app
+    # The door app's modules import each other without ?v=: asked again each time, never a year old.
+    module = session.get(stack["url"] + "/static/door/api.js")
+    assert module.status_code == 200 and module.headers["Cache-Control"] == "no-cache"
 
 
 def test_limits_count_each_real_client_across_both_web_instances(stack, pg_app):

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from eventsvc import create_app
 from eventsvc.extensions import db
-from eventsvc.models import MailStatus, OutboundMail
+from eventsvc.models import MailStatus, OutboundMail, Registration
 from eventsvc.models.types import utcnow
 
 from ..factories import make_event, make_registration
@@ -98,3 +98,19 @@ def test_request_durations_by_endpoint(client):
 def test_a_malformed_allow_list_stops_the_app(value):
     with pytest.raises(ValueError, match="METRICS_ALLOW_FROM"):
         create_app({**BASE_OVERRIDES, "METRICS_ALLOW_FROM": value})
+
+
+def test_checkins_are_counted_per_door(client):
+    """Each door's count, where the schema records the door (the door app's check-in); one unnamed door before."""
+    event = make_event(slug="berlin-dialogue")
+    people = [make_registration(event) for _ in range(3)]
+    recorded = hasattr(Registration, "checkin_door")
+    for person, door in zip(people, ("North", "North", "北门")):
+        person.checked_in_at = utcnow()
+        if recorded:
+            person.checkin_door = door
+    db.session.commit()
+    samples = _scrape(client)
+    counts = {dict(labels)["door"]: value for (name, labels), value in samples.items()
+              if name == "eventsvc_checkins_total" and dict(labels)["event"] == "berlin-dialogue"}
+    assert counts == ({"North": 2, "北门": 1} if recorded else {"": 3})
