@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .services import access, doctor
+from .services.aftercare import FollowUpError, send_follow_up
 from .services.badges import BadgeFontMissing, write_badges
 from .services.events import SEED_FILE, EventImportError, find_event, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
@@ -64,6 +65,20 @@ def invite_command(slug: str) -> None:
     if event is None:
         raise click.ClickException(f"No event has the slug {slug!r}.")
     click.echo(f"{invite(event.id)} invitations queued.")
+
+
+@events_cli.command("follow-up")
+@click.argument("slug")
+def follow_up_command(slug: str) -> None:
+    """Thank the attendees of the ended event SLUG and send the report to who missed it (once each)."""
+    event = find_event(slug)
+    if event is None:
+        raise click.ClickException(f"No event has the slug {slug!r}.")
+    try:
+        result = send_follow_up(event.id)
+    except FollowUpError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{result.thanked} thank-you and {result.missed} missed-you mails queued.")
 
 
 @events_cli.command("seed")
@@ -128,7 +143,10 @@ def revoke_command(email: str, slug: str) -> None:
 @click.option("--name", default="API", help="What the token is for.")
 @click.option("--event", "slug", default=None, help="Narrow the token to this event's slug.")
 @click.option("--days", default=DEFAULT_TOKEN_DAYS, show_default=True, help="Days until the token expires.")
-def create_token_command(email: str, name: str, slug: str | None, days: int) -> None:
+@click.option("--scope", type=click.Choice(["read", "write", "checkin"]), default=None,
+              help="read: the API's reading routes; write: also its writes; checkin: only the door's "
+                   "routes (the one scope of a checkin account, and its default).")
+def create_token_command(email: str, name: str, slug: str | None, days: int, scope: str | None) -> None:
     """Create an API token for the organizer EMAIL and print it (it is shown only once)."""
     event = None
     if slug is not None:
@@ -136,7 +154,10 @@ def create_token_command(email: str, name: str, slug: str | None, days: int) -> 
         if event is None:
             raise click.ClickException(f"No event has the slug {slug}.")
     try:
-        _token, secret = create_api_token(email, name, event, days)
+        if scope is None:
+            owner = find_organizer(email)
+            scope = "checkin" if owner is not None and owner.role == "checkin" else "read"
+        _token, secret = create_api_token(email, name, event, days, scope=scope)
     except OrganizerError as error:
         raise click.ClickException(str(error)) from error
     click.echo(secret)

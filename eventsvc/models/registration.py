@@ -46,6 +46,7 @@ class Registration(db.Model):
             sqlite_where=text("status <> 'cancelled'"),
         ),
         Index("ix_registrations_event_status_created", "event_id", "status", "created_at"),
+        Index("ix_registrations_event_updated", "event_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,8 +64,10 @@ class Registration(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     #: confirmed, waitlisted or cancelled.
     status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.CONFIRMED)
-    #: When the person was let in at the door.
+    #: When the person was let in at the door (the earliest entry scan's time).
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The door of that scan ("North", "北门"); empty when none was named.
+    checkin_door: Mapped[str | None] = mapped_column(String(100))
     #: When the person accepted the privacy notice, and which version of it.
     privacy_consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     privacy_consent_version: Mapped[str] = mapped_column(String(20))
@@ -77,6 +80,9 @@ class Registration(db.Model):
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: The secret in the check-in QR code.
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: The id in the certificate of attendance's verification link (``/certificates/<id>``),
+    #: given when the first certificate is made; random, so one certificate tells nothing of another's.
+    certificate_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     #: Answers to the event's own questions, by question key (a list for a multiple choice).
     answers: Mapped[dict] = mapped_column(JSONType, default=dict)
     #: When a mail to this address last bounced for good (empty: the address works, as far as we
@@ -87,6 +93,9 @@ class Registration(db.Model):
     #: Whether the registrant wants the Chinese edition of the report when it appears.
     wants_report: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When anything of the registration last changed: the door's check-in list sends what
+    #: changed since a device's last fetch.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     #: When a waitlisted registration got its seat.
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -94,6 +103,8 @@ class Registration(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     event = relationship("Event", back_populates="registrations")
+    feedback = relationship("FeedbackResponse", back_populates="registration", uselist=False,
+                            cascade="all, delete-orphan", passive_deletes=True)
     mails = relationship(
         "OutboundMail", back_populates="registration", lazy="dynamic", order_by="OutboundMail.id"
     )

@@ -49,6 +49,10 @@ class MailKind(StrEnum):
     INVITATION = "invitation"
     #: The last mail after a registrant erased their data: it says that it is done.
     ERASED = "erased"
+    #: After the event, to those who came: the report, their certificate, the feedback form.
+    THANK_YOU = "thank_you"
+    #: After the event, to confirmed registrants who did not come: the report, the next events.
+    MISSED_YOU = "missed_you"
 
 
 class OrganizerRole(StrEnum):
@@ -56,6 +60,24 @@ class OrganizerRole(StrEnum):
 
     ADMIN = "admin"
     ORGANIZER = "organizer"
+    CHECKIN = "checkin"
+
+
+class ScanKind(StrEnum):
+    """What a row of the check-in log records."""
+
+    ENTRY = "entry"
+    #: A device in exit mode saw the guest leave (for the "inside now" count).
+    EXIT = "exit"
+    #: An organizer took a check-in back (a wrong scan), with a reason.
+    UNDO = "undo"
+
+
+class TokenScope(StrEnum):
+    """What an API token may do: read (every token made before scopes), write, or only check in."""
+
+    READ = "read"
+    WRITE = "write"
     CHECKIN = "checkin"
 
 

@@ -1,8 +1,8 @@
 """Invitations' own unsubscribe token: a follow-up consent gets a withdraw token that can do
 nothing but withdraw (the consent token also confirms and shows the address).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-07 05:10:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
