@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-import segno
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -23,6 +22,8 @@ _CODE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 def checkin_qr_svg(code: str, title: str) -> str:
     """The check-in code as an inline SVG QR code for the registrant's page (no style attribute,
     no script: it passes any Content-Security-Policy). The stylesheet sets its size."""
+    import segno  # only where a QR code is drawn
+
     return segno.make(code, error="m").svg_inline(omitsize=True, border=2, title=title,
                                                    svgclass="qr-code", lineclass=None)
 
