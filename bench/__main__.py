@@ -12,7 +12,7 @@ import traceback
 
 from .common import RESULTS_DIR
 
-BENCHMARKS = ("registration", "mail", "reminders", "export", "soak")
+BENCHMARKS = ("registration", "mail", "reminders", "memory", "export", "soak")
 
 
 def main(argv: list[str]) -> int:
