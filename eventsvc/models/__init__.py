@@ -7,10 +7,11 @@ from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
 from .registration import Registration
 from .report import Report, ReportDownload
+from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
 
 __all__ = [
     "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
-    "ReportDownload",
+    "ReportDownload", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

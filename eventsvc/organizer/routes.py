@@ -17,15 +17,18 @@ from ..services.events import find_event
 
 bp = Blueprint("organizer", __name__)
 
-#: Endpoints an anonymous visitor may reach.
-PUBLIC_ENDPOINTS = {"organizer.login"}
-#: All that a ``checkin`` account may reach: its events (as links to check-in) and check-in.
+#: Endpoints an anonymous visitor may reach (the door's service worker holds nothing private,
+#: and a browser fetches it without asking anyone to log in).
+PUBLIC_ENDPOINTS = {"organizer.login", "organizer.door_service_worker"}
+#: All that a ``checkin`` account may reach: its events (as links to check-in), check-in and the door.
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
-                                        "organizer.checkin_page"}
+                                        "organizer.checkin_page", "organizer.door", "organizer.door_manifest"}
 #: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
 #: the accounts with their roles and grants.
 ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",
-                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant"}
+                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant",
+                   "organizer.webhook_endpoints", "organizer.webhook_log", "organizer.switch_webhook",
+                   "organizer.delete_webhook"}
 
 
 def _has_nul(values) -> bool:

@@ -196,7 +196,9 @@ def _claim_and_render(mail_id: int | None, now: datetime | None,
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
                 wire = renderer.wire(mail)
-                ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(mail.registration.email)))
+                # Routed by the address it goes to: an erasure's goodbye goes to the address as it
+                # was, not to the anonymised one its registration holds now.
+                ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(wire.recipient)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
             end_read()
@@ -280,7 +282,7 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
                 try:
                     connection.send_wire(item.wire, envelope_sender(item.mail_id))
                 except Exception as error:  # noqa: BLE001 - sorted by classify_failure
-                    failure = classify_failure(error)
+                    failure = classify_failure(error, relay.host)
                     if failure.connection_lost:
                         raise _ConnectionLost(failure) from error
                     pending.pop(0)
@@ -296,7 +298,8 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
     except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT
         accepted.commit()
         if pending:
-            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error), outcome, route)
+            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error, relay.host),
+                            outcome, route)
 
 
 class _ConnectionLost(Exception):
