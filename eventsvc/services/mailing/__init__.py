@@ -266,6 +266,8 @@ class _Accepted:
         if self.ids:
             mark_sent_many(self.ids, self.now, self.route)
             self.outcome.sent.extend(self.ids)
+            for mail_id in self.ids:
+                log.info("mail %d sent through %s", mail_id, self.route)
             self.ids = []
 
 
