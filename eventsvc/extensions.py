@@ -62,6 +62,7 @@ class _PendingMigrate:
 
     def __init__(self, app, database, options) -> None:
         self.app, self.database, self.options = app, database, options
+        self.directory = options.get("directory", "migrations")
 
     def __getattr__(self, name):
         return getattr(_load_migrate(self.app), name)
