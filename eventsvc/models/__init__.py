@@ -2,6 +2,7 @@
 
 from .consent import FollowUpConsent
 from .event import Event
+from .feedback import FeedbackResponse
 from .mail import OutboundMail
 from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
@@ -11,7 +12,7 @@ from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
+    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
     "ReportDownload", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]
