@@ -1,5 +1,6 @@
 """The models, one module per domain."""
 
+from .checkin import CheckinScan
 from .consent import FollowUpConsent
 from .event import Event
 from .feedback import FeedbackResponse
@@ -9,10 +10,10 @@ from .organizer import ApiToken, EventGrant, Organizer
 from .registration import Registration
 from .report import Report, ReportDownload
 from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
+from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus, ScanKind, TokenScope
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
+    "LIVE_STATUSES", "ApiToken", "CheckinScan", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
-    "ReportDownload", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "ReportDownload", "ScanKind", "TokenScope", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]
