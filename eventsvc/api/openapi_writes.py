@@ -56,7 +56,7 @@ SCHEMAS = {
 
 
 def write_paths(slug: dict, unauthorized: dict, error_response) -> dict:
-    """``PUT /events/{slug}`` and ``POST /events/{slug}/registrations/{id}/cancel``."""
+    """``PUT /events/{slug}`` and ``POST /events/{slug}/registrations/{registration_id}/cancel``."""
     forbidden = error_response("The token's scope is not `write` (`insufficient_scope`), or, to create an "
                                "event, it is not an admin's token for every event.")
     return {
@@ -82,12 +82,12 @@ def write_paths(slug: dict, unauthorized: dict, error_response) -> dict:
                 },
             },
         },
-        "/events/{slug}/registrations/{id}/cancel": {
+        "/events/{slug}/registrations/{registration_id}/cancel": {
             "post": {
                 "operationId": "cancelRegistration",
                 "summary": "Cancel a registration (a `write` token); its seat goes to the next in line.",
                 "security": [{"organizerToken": []}],
-                "parameters": [slug, {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+                "parameters": [slug, {"name": "registration_id", "in": "path", "required": True, "schema": {"type": "string"},
                                       "description": "The registration's id, as in the API and the export."}],
                 "responses": {
                     "200": {"description": "Cancelled (also when it already was).", "content": {"application/json": {

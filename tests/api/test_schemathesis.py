@@ -32,7 +32,7 @@ def test_every_api_operation_keeps_to_its_document(app, api_schema):
     headers = {"Authorization": f"Bearer {app.config['FUZZ_TOKEN']}"}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/events", "/events/{slug}/registrations", "/challenge",
-                                              "/events/{slug}", "/events/{slug}/registrations/{id}/cancel"}
+                                              "/events/{slug}", "/events/{slug}/registrations/{registration_id}/cancel"}
     seen = set()
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -47,8 +47,8 @@ def test_every_api_operation_keeps_to_its_document(app, api_schema):
             def check(case, slug, registration_id):
                 if case.path_parameters and "slug" in case.path_parameters:
                     case.path_parameters["slug"] = slug
-                if case.path_parameters and "id" in case.path_parameters:
-                    case.path_parameters["id"] = registration_id
+                if case.path_parameters and "registration_id" in case.path_parameters:
+                    case.path_parameters["registration_id"] = registration_id
                 # Valid by the schema is not always valid (an opaque cursor, a link in a name): rules
                 # the document cannot express answer 400; unknown query parameters are ignored, as
                 # HTTP APIs do. What must hold: no 5xx, documented statuses, bodies and types.
@@ -66,4 +66,4 @@ def test_every_api_operation_keeps_to_its_document(app, api_schema):
     assert ("get", "/events/{slug}/registrations", 200) in seen
     # The writes too: records checked field by field, registrations cancelled (a valid record's
     # 201 is rare among generated ones: tests/api/test_writes.py stores them).
-    assert {("put", "/events/{slug}", 422), ("post", "/events/{slug}/registrations/{id}/cancel", 200)} <= seen
+    assert {("put", "/events/{slug}", 422), ("post", "/events/{slug}/registrations/{registration_id}/cancel", 200)} <= seen

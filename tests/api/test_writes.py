@@ -115,5 +115,5 @@ def test_a_token_reaches_only_its_events(client):
 def test_the_writes_are_in_the_openapi_document(client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert "put" in document["paths"]["/events/{slug}"]
-    assert "post" in document["paths"]["/events/{slug}/registrations/{id}/cancel"]
+    assert "post" in document["paths"]["/events/{slug}/registrations/{registration_id}/cancel"]
     assert "422" in document["paths"]["/events/{slug}"]["put"]["responses"]
