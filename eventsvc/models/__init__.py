@@ -3,6 +3,7 @@
 from .checkin import CheckinScan
 from .consent import FollowUpConsent
 from .event import Event
+from .feedback import FeedbackResponse
 from .mail import OutboundMail
 from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
@@ -12,7 +13,7 @@ from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus, ScanKind, TokenScope
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "CheckinScan", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
+    "LIVE_STATUSES", "ApiToken", "CheckinScan", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
     "ReportDownload", "ScanKind", "TokenScope", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]
