@@ -148,6 +148,11 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                            "door": "Nord", "device": "phone-1", "offline": True, "outcome": "checked_in",
                            "organizer_id": 2, "reason": ""}],
     },
+    "0010": {
+        "follow_up_consents": [{"id": 2, "email": "max.schmidt@example.de", "token": "consent-token-2",
+                                "withdraw_token": "withdraw-token-2", "registration_id": 4,
+                                "requested_at": T0, "confirmed_at": T0, "notice_version": "2019-02"}],
+    },
 }
 
 
