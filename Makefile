@@ -50,12 +50,20 @@ run: install .env
 	@$(BIN)/python -m eventsvc.devserver_banner
 	$(BIN)/honcho start -f Procfile
 
-# Debian's chromium drives the browser tests, and fonts-noto-cjk gives pages and name badges
-# their Chinese; install what is missing where we may.
+# The programs the suite drives, from Debian: chromium (browser tests), fonts-noto-cjk (Chinese
+# on pages, badges, certificates and posters), nginx (the deploy test), poppler-utils (reading
+# PDFs), sqlite3 (the backup test) and systemd-analyze (checking the units). Install what is
+# missing where we may.
+SYSTEM_TOOLS := chromium:chromium nginx:nginx-light pdftotext:poppler-utils sqlite3:sqlite3 systemd-analyze:systemd
 browser:
-	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; } || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; \
-	  else echo "Install Debian's chromium and fonts-noto-cjk (apt-get install chromium fonts-noto-cjk) for the browser and badge tests"; fi; }
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair#*:}"; \
+	done; \
+	[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "Install these Debian packages for the whole suite: apt-get install$$missing"; fi; \
+	fi
 
 test: install browser
 	$(BIN)/lint-imports --no-cache
