@@ -46,6 +46,29 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+class SettingError(ValueError):
+    """A setting's value is malformed; the message names the setting (the app does not start)."""
+
+
+def _minutes(name: str, default: int) -> int:
+    """A positive whole number of minutes; anything else stops the app naming the setting."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise SettingError(f"{name}: write a whole number of minutes, at least 1, not {value!r}")
+    return int(value)
+
+
+def _strict_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if value.strip().lower() not in _TRUE | {"0", "false", "no", "off"}:
+        raise SettingError(f"{name}: write true or false, not {value!r}")
+    return value.strip().lower() in _TRUE
+
+
 def _translated(name: str, default):
     """A setting that may differ per language: a JSON object (``{"en": …, "zh": …}``) or one
     text for every language."""
@@ -183,4 +206,14 @@ def load_settings(instance_path: str) -> dict:
         "ORGANIZATION_ADDRESS": _translated("ORGANIZATION_ADDRESS", DEFAULT_ORGANIZATION_ADDRESS),
         #: Where registrants turn with questions about their data (an address, usually a mail address).
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", DEFAULT_PRIVACY_CONTACT),
+        #: An organizer's session ends after this many minutes without a request.
+        "ORGANIZER_SESSION_IDLE_MINUTES": _minutes("ORGANIZER_SESSION_IDLE_MINUTES", 720),
+        #: How long a password-reset link works.
+        "PASSWORD_RESET_MINUTES": _minutes("PASSWORD_RESET_MINUTES", 60),
+        #: Every organizer account must enrol a second factor at its next login.
+        "ORGANIZER_REQUIRE_2FA": _strict_flag("ORGANIZER_REQUIRE_2FA", False),
+        #: Failed logins before a client must wait and solve a challenge: per address, per account
+        #: (from browsers the account never signed in from), per trusted browser. Checked at start
+        #: by eventsvc.organizer.login_guard.
+        "LOGIN_LIMITS": os.environ.get("LOGIN_LIMITS", "address=5/15 minutes;account=50/day;device=10/15 minutes"),
     }

@@ -1,5 +1,6 @@
 """The models, one module per domain."""
 
+from .account_security import OrganizerSignIn, Passkey, PasswordReset, RecoveryCode
 from .consent import FollowUpConsent
 from .event import Event
 from .mail import OutboundMail
@@ -11,6 +12,7 @@ from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, Organize
 
 __all__ = [
     "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
-    "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
+    "Message", "Organizer", "OrganizerRole", "OrganizerSignIn", "OutboundMail", "Passkey", "PasswordReset",
+    "RecoveryCode", "Registration", "RegistrationStatus", "Report",
     "ReportDownload",
 ]

@@ -5,8 +5,8 @@ accounts.
 module per area, and importing them registers them on the blueprint.
 """
 
-from . import views_accounts, views_attendees, views_auth, views_events, views_mail, views_messages
+from . import views_account, views_accounts, views_attendees, views_auth, views_events, views_mail, views_messages
 from .routes import bp
 
-__all__ = ["bp", "views_accounts", "views_attendees", "views_auth", "views_events", "views_mail",
+__all__ = ["bp", "views_account", "views_accounts", "views_attendees", "views_auth", "views_events", "views_mail",
            "views_messages"]

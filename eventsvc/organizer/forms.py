@@ -28,6 +28,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=TEXT_LIMITS["venue"])])
 
 
+def _new_password_rules():
+    return [DataRequired(), Length(min=10, max=200, message=_l("Choose at least 10 characters."))]
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=_new_password_rules(),
+                                 description=_l("At least 10 characters."))
+    confirm_password = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_confirm_password(self, field) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError(_l("The two new passwords differ."))
+
+
 class ActionForm(FlaskForm):
     """An empty form: a button that POSTs with a CSRF token (logout, publish, retry, …)."""
 

@@ -21,7 +21,8 @@ bp = Blueprint("organizer", __name__)
 PUBLIC_ENDPOINTS = {"organizer.login"}
 #: All that a ``checkin`` account may reach: its events (as links to check-in) and check-in.
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
-                                        "organizer.checkin_page"}
+                                        "organizer.checkin_page", "organizer.account",
+                                        "organizer.change_password", "organizer.logout_everywhere"}
 #: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
 #: the accounts with their roles and grants.
 ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",

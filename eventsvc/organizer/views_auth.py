@@ -6,14 +6,15 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
-from ..services import organizers
+from ..services import organizers, sign_ins
 from ..services.events import events_for_organizers, find_event
+from .auth import begin_session, end_session
 from .routes import bp, visible_event_ids
 from .forms import ActionForm, LoginForm, TokenForm
 
@@ -81,11 +82,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         organizer = organizers.authenticate(form.email.data, form.password.data)
-        if organizer is not None:
-            login_user(organizer)
+        if organizer is not None and organizer.disabled_at is not None:
+            form.password.errors.append(_("This account is disabled. Please ask an administrator."))
+        elif organizer is not None:
+            begin_session(organizer, get_remote_address())
             return redirect(_safe_next(request.args.get("next")))
-        g.login_failed = True
-        form.password.errors.append(_("The address or the password is wrong."))
+        else:
+            g.login_failed = True
+            known = organizers.find_organizer(form.email.data)
+            if known is not None:
+                sign_ins.record_failure(known, get_remote_address(), "password")
+            form.password.errors.append(_("The address or the password is wrong."))
     return render_template("organizer/login.html", form=form)
 
 
@@ -101,7 +108,7 @@ def too_many_logins(_error):
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
-        logout_user()
+        end_session()
         flash(_("You are logged out."), "info")
         return redirect(url_for("organizer.login"))
     return redirect(url_for("organizer.events"))
