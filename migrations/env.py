@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -109,8 +110,34 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, run the migrations with foreign keys off, then check them.
+
+    SQLite cannot alter a table in place: a batch operation copies it into a new table, drops the
+    old one and renames the copy. With foreign keys on, dropping the old table deletes (ON DELETE
+    CASCADE) or orphans every row that points at it: API tokens, mail rows, grants. SQLite ignores
+    the pragma inside a transaction, so it is set on the driver's connection before ours begins,
+    and ``PRAGMA foreign_key_check`` afterwards makes sure the migrations left no dangling row.
+    PostgreSQL alters tables in place and needs none of this.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.driver_connection
+    driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        dangling = driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"the migration left rows pointing at nothing: {dangling[:5]}")
+    finally:
+        driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

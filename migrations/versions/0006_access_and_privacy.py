@@ -85,5 +85,5 @@ def downgrade():
     op.drop_table('event_grants')
 
     with op.batch_alter_table('organizers', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_organizers_role', type_='check')
+        batch_op.drop_constraint(op.f('ck_organizers_role'), type_='check')
         batch_op.drop_column('role')
