@@ -49,6 +49,8 @@ class MailKind(StrEnum):
     INVITATION = "invitation"
     #: The last mail after a registrant erased their data: it says that it is done.
     ERASED = "erased"
+    #: A password-reset link, to an organizer (the row names the organizer, no registration).
+    PASSWORD_RESET = "password_reset"
 
 
 class OrganizerRole(StrEnum):

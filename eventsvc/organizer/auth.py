@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, g, session
+from flask_babel import get_locale
 from flask_login import login_user, logout_user
 
 from ..models import Organizer
 from ..services import sign_ins
-from ..services.organizers import organizer_by_id
+from ..services.organizers import organizer_by_id, remember_language
 
 #: Where the session cookie keeps the key of its row in ``organizer_sign_ins``.
 SESSION_KEY = "organizer_session"
@@ -48,6 +49,7 @@ def begin_session(organizer: Organizer, address: str) -> None:
     """Log ``organizer`` in on this browser: a new session row and a fresh session cookie."""
     session.clear()
     key = sign_ins.start_session(organizer, address)
+    remember_language(organizer, str(get_locale() or "en"))
     login_user(organizer)
     session[SESSION_KEY] = key
 

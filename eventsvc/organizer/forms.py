@@ -26,6 +26,9 @@ def _pair_label(pair) -> LazyString:
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=TEXT_LIMITS["venue"])])
+    #: A solved proof-of-work challenge (``static/altcha.js``), asked for only after many failed
+    #: logins from browsers the account does not know (``login_guard.py``).
+    altcha = HiddenField()
 
 
 def _new_password_rules():
@@ -34,6 +37,20 @@ def _new_password_rules():
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=_new_password_rules(),
+                                 description=_l("At least 10 characters."))
+    confirm_password = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_confirm_password(self, field) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError(_l("The two new passwords differ."))
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+
+
+class PasswordResetForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=_new_password_rules(),
                                  description=_l("At least 10 characters."))
     confirm_password = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])

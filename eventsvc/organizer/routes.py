@@ -18,7 +18,7 @@ from ..services.events import find_event
 bp = Blueprint("organizer", __name__)
 
 #: Endpoints an anonymous visitor may reach.
-PUBLIC_ENDPOINTS = {"organizer.login"}
+PUBLIC_ENDPOINTS = {"organizer.login", "organizer.password_reset", "organizer.password_reset_link"}
 #: All that a ``checkin`` account may reach: its events (as links to check-in) and check-in.
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
                                         "organizer.checkin_page", "organizer.account",

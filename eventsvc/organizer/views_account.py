@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from ..models.types import utcnow
 from ..services import organizers, sign_ins
 from .auth import begin_session, end_session
 from .forms import ActionForm, PasswordChangeForm
@@ -16,7 +19,8 @@ from .routes import bp
 def _account_page(password_form: PasswordChangeForm, status: int = 200):
     return render_template("organizer/account.html", password_form=password_form, action_form=ActionForm(),
                            sign_ins=sign_ins.recent(current_user, succeeded=True),
-                           failures=sign_ins.recent(current_user, succeeded=False)), status
+                           failures=sign_ins.recent(current_user, succeeded=False),
+                           failures_today=sign_ins.failures_since(current_user, utcnow() - timedelta(days=1))), status
 
 
 @bp.get("/account")

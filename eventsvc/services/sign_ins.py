@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Organizer, OrganizerSignIn
@@ -96,3 +96,10 @@ def recent(organizer: Organizer, succeeded: bool, limit: int = RECENT) -> list[O
                                       OrganizerSignIn.succeeded.is_(succeeded))
         .order_by(OrganizerSignIn.created_at.desc(), OrganizerSignIn.id.desc()).limit(limit)
     ))
+
+
+def failures_since(organizer: Organizer, since: datetime) -> int:
+    """How many failed attempts the account had since ``since`` (the page lists only the latest)."""
+    return db.session.scalar(select(func.count()).select_from(OrganizerSignIn).where(
+        OrganizerSignIn.organizer_id == organizer.id, OrganizerSignIn.succeeded.is_(False),
+        OrganizerSignIn.created_at >= since)) or 0

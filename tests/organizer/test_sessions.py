@@ -108,7 +108,7 @@ def test_a_disabled_account_loses_its_sessions_and_tokens_at_once(app, organizer
     refused = app.test_client().get("/api/v1/events/x/registrations", headers=headers)
     assert refused.status_code == 401 and "data" not in refused.get_json()
     login = app.test_client().post("/organizer/login?lang=zh", data={"email": EMAIL, "password": PASSWORD})
-    assert login.status_code == 200 and "此账户已停用" in login.get_data(as_text=True)
+    assert login.status_code == 403 and "此账户已停用" in login.get_data(as_text=True)
     assert app.test_cli_runner().invoke(args=["organizers", "enable", EMAIL]).exit_code == 0
     assert not _inside(browser)  # enabling does not bring the old session back
     assert _inside(_logged_in(app))

@@ -36,7 +36,7 @@ from ...models.types import utcnow
 from ..transaction import end_read
 from .message import build_message
 from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
-from . import delivery, outbox
+from . import account_mail, delivery, outbox
 from .delivery import Relay, envelope_sender, relay_for
 from .outbox import enqueue_send, hint_worker
 from .render import published_reports, render_mail
@@ -85,6 +85,8 @@ class BatchOutcome:
 
 def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
     """Why ``mail`` should not go out any more, or ``None`` when it should."""
+    if mail.registration_id is None:
+        return account_mail.skip_reason(mail)
     registration = mail.registration
     event = registration.event
     if registration.status == RegistrationStatus.CANCELLED and mail.kind in _MOOT_AFTER_CANCEL:
@@ -141,8 +143,13 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
         try:
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
-                message = build_message(render_mail(mail, reports), mail.message_id)
-                ready.append(_Ready(mail.id, mail.attempts, message, relay_for(mail.registration.email)))
+                if mail.registration_id is None:  # a mail to an organizer about their account
+                    rendered = account_mail.render_account_mail(mail)
+                    address = rendered.to_address
+                else:
+                    rendered, address = render_mail(mail, reports), mail.registration.email
+                message = build_message(rendered, mail.message_id)
+                ready.append(_Ready(mail.id, mail.attempts, message, relay_for(address)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
             end_read()
@@ -169,7 +176,8 @@ def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
     queries for the whole batch instead of several per mail)."""
     mails = list(db.session.scalars(
         select(OutboundMail).where(OutboundMail.id.in_(ids)).order_by(OutboundMail.id)
-        .options(selectinload(OutboundMail.registration).selectinload(Registration.event))
+        .options(selectinload(OutboundMail.registration).selectinload(Registration.event),
+                 selectinload(OutboundMail.organizer))
     ))
     return mails, published_reports()
 

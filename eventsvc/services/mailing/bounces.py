@@ -92,8 +92,9 @@ def record_bounce(raw: bytes, recipients: list[str] | None = None) -> BounceOutc
             return BounceOutcome("ignored", mail_id)
         mail.status = MailStatus.BOUNCED
         mail.last_error = f"bounced: {diagnostic}"
-        registration = lock(Registration, mail.registration_id)
-        registration.email_bounced_at = utcnow()
+        if mail.registration_id is not None:  # a mail to an organizer marks no registration
+            registration = lock(Registration, mail.registration_id)
+            registration.email_bounced_at = utcnow()
     log.info("mail %s bounced", mail_id)  # no address in the log line
     return BounceOutcome("bounced", mail_id, diagnostic)
 
