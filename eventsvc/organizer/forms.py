@@ -46,6 +46,20 @@ class PasswordChangeForm(FlaskForm):
             raise ValidationError(_l("The two new passwords differ."))
 
 
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The 6-digit code of your authenticator app, or one of your recovery codes."))
+
+
+class TotpConfirmForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The 6-digit code your app shows now."))
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+
+
 class PasswordResetRequestForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
 

@@ -11,10 +11,10 @@ from wtforms.fields.choices import SelectChoice
 
 from flask_limiter.util import get_remote_address
 
-from ..services import organizers, sign_ins
+from ..services import organizers, sign_ins, two_factor
 from ..services.events import events_for_organizers, find_event
-from . import login_guard
-from .auth import begin_session, end_session
+from . import login_guard, second_step
+from .auth import end_session
 from .routes import bp, visible_event_ids
 from .forms import ActionForm, LoginForm, TokenForm
 
@@ -51,6 +51,11 @@ def login():
         abort(400)
     if current_user.is_authenticated:
         return redirect(url_for("organizer.events"))
+    if second_step.pending() is not None:
+        if request.args.get("restart"):
+            second_step.forget()
+        elif request.method == "GET" or "code" in request.form:
+            return second_step.ask_or_check()
     form = LoginForm()
     if not form.validate_on_submit():
         return _login_page(form)
@@ -75,8 +80,9 @@ def login():
             sign_ins.record_failure(known, get_remote_address(), "password")
         form.password.errors.append(_("The address or the password is wrong."))
         return _login_page(form, challenge=attempt.needs_challenge(), status=200)
-    begin_session(organizer, get_remote_address())
-    return login_guard.remember_device(redirect(_safe_next(request.args.get("next"))), organizer)
+    if two_factor.has_second_factor(organizer):
+        return second_step.start(organizer, attempt.trusted, _safe_next(request.args.get("next")))
+    return second_step.finish(organizer, _safe_next(request.args.get("next")))
 
 
 def _too_many(seconds: int) -> str:
