@@ -19,16 +19,20 @@ from ..services.two_factor import has_second_factor
 bp = Blueprint("organizer", __name__)
 
 #: Endpoints an anonymous visitor may reach.
-PUBLIC_ENDPOINTS = {"organizer.login", "organizer.password_reset", "organizer.password_reset_link"}
+PUBLIC_ENDPOINTS = {"organizer.login", "organizer.password_reset", "organizer.password_reset_link",
+                    "organizer.login_passkey_options", "organizer.login_passkey"}
 #: All that a ``checkin`` account may reach: its events (as links to check-in) and check-in.
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
                                         "organizer.checkin_page", "organizer.account",
                                         "organizer.change_password", "organizer.logout_everywhere",
                                         "organizer.two_factor_page", "organizer.totp_begin", "organizer.totp_enrol",
-                                        "organizer.totp_confirm", "organizer.totp_disable"}
+                                        "organizer.totp_confirm", "organizer.totp_disable",
+                                        "organizer.passkey_options", "organizer.passkey_add",
+                                        "organizer.passkey_delete"}
 #: What an account without a second factor may reach while ``ORGANIZER_REQUIRE_2FA`` is on.
 ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.two_factor_page", "organizer.totp_begin",
-                                         "organizer.totp_enrol", "organizer.totp_confirm"}
+                                         "organizer.totp_enrol", "organizer.totp_confirm",
+                                         "organizer.passkey_options", "organizer.passkey_add"}
 #: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
 #: the accounts with their roles and grants.
 ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..models import Organizer
-from ..services import sign_ins, two_factor
+from ..services import passkeys, sign_ins, two_factor
 from ..services.organizers import organizer_by_id
 from . import login_guard
 from .auth import begin_session
 from .forms import SecondFactorForm
 
 PENDING_KEY = "organizer_login_pending"
+PASSKEY_CHALLENGE = "passkey_login_challenge"
 PENDING_SECONDS = 300
 MAX_WRONG_CODES = 5
 
@@ -109,3 +110,33 @@ def _wrong(form: SecondFactorForm, organizer: Organizer, reason: str):
         form.code.errors.append(_("The code is wrong. Please type the 6-digit code your app shows now, or one of "
                                   "your recovery codes."))
     return _page(form, organizer, 422)
+
+
+def passkey_options():
+    """Options for ``navigator.credentials.get`` with the pending account's passkeys."""
+    organizer = pending_organizer()
+    if organizer is None:
+        return jsonify(error="no_login", message=_("Please log in again.")), 400
+    options, challenge = passkeys.authentication_options(organizer)
+    session[PASSKEY_CHALLENGE] = challenge
+    return current_app.response_class(options, mimetype="application/json")
+
+
+def check_passkey():
+    """The browser's answer: one of this account's passkeys signing the challenge finishes the login."""
+    organizer = pending_organizer()
+    if organizer is None:
+        return jsonify(error="no_login", message=_("Please log in again.")), 400
+    body = request.get_json(silent=True)
+    try:
+        passkeys.authenticate(organizer, body if isinstance(body, dict) else "", session.pop(PASSKEY_CHALLENGE, None))
+    except passkeys.PasskeyError as error:
+        sign_ins.record_failure(organizer, get_remote_address(), "code")
+        messages = {
+            "invalid": _("Your browser's answer could not be checked. Please try again."),
+            "unknown": _("This passkey is not known here. Please use a passkey you set up for this account."),
+            "foreign": _("This passkey belongs to another account. Please use the passkey of this account."),
+        }
+        return jsonify(error=error.reason, message=messages[error.reason]), 400
+    response = finish(organizer, pending()["next"])
+    return login_guard.remember_device(jsonify(redirect=response.headers["Location"]), organizer)

@@ -85,6 +85,23 @@ def login():
     return second_step.finish(organizer, _safe_next(request.args.get("next")))
 
 
+@bp.post("/login/passkey/options")
+def login_passkey_options():
+    """The second step with a passkey: the options for the browser (JSON)."""
+    return second_step.passkey_options()
+
+
+@bp.post("/login/passkey")
+def login_passkey():
+    """The second step with a passkey: the browser's signed answer (JSON)."""
+    return second_step.check_passkey()
+
+
+# These read a JSON body (the browser's WebAuthn answer), with the CSRF token in X-CSRFToken.
+login_passkey_options.accepts_json = True
+login_passkey.accepts_json = True
+
+
 def _too_many(seconds: int) -> str:
     return ngettext("Too many failed logins from your address. Please wait %(num)d second and try again.",
                     "Too many failed logins from your address. Please wait %(num)d seconds and try again.",

@@ -18,7 +18,8 @@ def _example_path(rule) -> str:
 def test_every_organizer_page_sends_an_anonymous_visitor_to_login(app, client):
     from eventsvc.organizer.routes import PUBLIC_ENDPOINTS
 
-    assert PUBLIC_ENDPOINTS == {"organizer.login", "organizer.password_reset", "organizer.password_reset_link"}
+    assert PUBLIC_ENDPOINTS == {"organizer.login", "organizer.password_reset", "organizer.password_reset_link",
+                                "organizer.login_passkey_options", "organizer.login_passkey"}
     rules = [r for r in app.url_map.iter_rules()
              if r.endpoint.startswith("organizer.") and r.endpoint not in PUBLIC_ENDPOINTS]
     assert len(rules) > 15
