@@ -25,9 +25,12 @@ def load_organizer(user_id: str) -> Organizer | None:
     """
     organizer_id, _dot, version = (user_id or "").partition(".")
     organizer = organizer_by_id(organizer_id)
-    if organizer is None or not version.isdigit() or int(version) != organizer.session_version:
+    if organizer is None:
         return None
     if organizer.disabled_at is not None:
+        g.account_disabled = True  # the login page says why, not just "please log in"
+        return None
+    if not version.isdigit() or int(version) != organizer.session_version:
         return None
     idle = timedelta(minutes=current_app.config["ORGANIZER_SESSION_IDLE_MINUTES"])
     if not sign_ins.session_is_live(organizer, session.get(SESSION_KEY), idle):

@@ -58,7 +58,10 @@ def require_login():
     """Send anyone not logged in to the login page (checked before any view runs)."""
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
-    flash(_("Please log in to see the organizer pages."), "info")
+    if g.get("account_disabled"):
+        flash(_("This account is disabled. Please ask an administrator."), "error")
+    else:
+        flash(_("Please log in to see the organizer pages."), "info")
     # Back to the page asked for after login (a GET only: a form post cannot be replayed).
     target = None
     if request.method == "GET":

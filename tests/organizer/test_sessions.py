@@ -105,6 +105,8 @@ def test_a_disabled_account_loses_its_sessions_and_tokens_at_once(app, organizer
     result = app.test_cli_runner().invoke(args=["organizers", "disable", EMAIL])
     assert result.exit_code == 0, result.output
     assert not _inside(browser)
+    told = browser.get("/organizer/events?lang=de", follow_redirects=True).get_data(as_text=True)
+    assert "Dieses Konto ist gesperrt" in told
     refused = app.test_client().get("/api/v1/events/x/registrations", headers=headers)
     assert refused.status_code == 401 and "data" not in refused.get_json()
     login = app.test_client().post("/organizer/login?lang=zh", data={"email": EMAIL, "password": PASSWORD})
