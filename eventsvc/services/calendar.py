@@ -8,6 +8,7 @@ without a VTIMEZONE block.
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -28,6 +29,19 @@ def event_uid(event: Event) -> str:
 def build_ics(event: Event, registration: Registration, language: str,
               method: str = "REQUEST") -> bytes:
     """The ICS file for ``registration``: ``method`` is REQUEST (add or update) or CANCEL."""
+    name = full_name(registration.family_name, registration.given_name)
+    return _calendar(event, language, method, registration.email, name, utcnow()).to_ical()
+
+
+def _attendee(email: str, name: str) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{email}")
+    attendee.params["cn"] = vText(name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    return attendee
+
+
+def _calendar(event: Event, language: str, method: str, email: str, name: str, stamp) -> Calendar:
     base_url = current_app.config["BASE_URL"]
     sender_name, sender_address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
 
@@ -39,7 +53,7 @@ def build_ics(event: Event, registration: Registration, language: str,
     entry = CalendarEvent()
     entry.add("uid", event_uid(event))
     entry.add("sequence", event.ics_sequence or 0)
-    entry.add("dtstamp", utcnow())
+    entry.add("dtstamp", stamp)
     entry.add("dtstart", event.starts_at)
     entry.add("dtend", event.ends_at)
     entry.add("summary", event.text("title", language))
@@ -55,10 +69,33 @@ def build_ics(event: Event, registration: Registration, language: str,
     if sender_name:
         organizer.params["cn"] = vText(sender_name)
     entry.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{registration.email}")
-    attendee.params["cn"] = vText(full_name(registration.family_name, registration.given_name))
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = vText("ACCEPTED")
-    entry.add("attendee", attendee)
+    entry.add("attendee", _attendee(email, name))
     calendar.add_component(entry)
-    return calendar.to_ical()
+    return calendar
+
+
+class CalendarTemplate:
+    """The calendar file of one event, language and method, built once for all its readers.
+
+    Only two lines differ between readers: ``DTSTAMP`` (when the file was made) and ``ATTENDEE``
+    (the reader). :meth:`fill` has icalendar write those two lines as it writes them in a whole
+    file (escaped and folded alike) and puts them in their places: the bytes are those of
+    :func:`build_ics`.
+    """
+
+    def __init__(self, event: Event, language: str, method: str) -> None:
+        ics = _calendar(event, language, method, "reader@invalid", "reader", utcnow()).to_ical()
+        # Logical lines, each still folded as icalendar folded it (a fold is CRLF and a space).
+        self._lines = re.split(rb"\r\n(?! )", ics)
+        self._stamp_at = next(i for i, line in enumerate(self._lines) if line.startswith(b"DTSTAMP"))
+        self._attendee_at = next(i for i, line in enumerate(self._lines) if line.startswith(b"ATTENDEE"))
+
+    def fill(self, email: str, name: str) -> bytes:
+        """The file for the reader ``name`` at ``email``, stamped now."""
+        entry = CalendarEvent()
+        entry.add("dtstamp", utcnow())
+        entry.add("attendee", _attendee(email, name))
+        lines = list(self._lines)
+        lines[self._stamp_at] = entry.content_line("DTSTAMP", entry["DTSTAMP"]).to_ical()
+        lines[self._attendee_at] = entry.content_line("ATTENDEE", entry["ATTENDEE"]).to_ical()
+        return b"\r\n".join(lines)

@@ -34,12 +34,13 @@ from ...extensions import db
 from ...models import Event, EventStatus, FollowUpConsent, MailKind, OutboundMail, Registration, RegistrationStatus
 from ...models.types import utcnow
 from ..transaction import end_read
-from .message import build_message
+from .audience import BatchRenderer
+from .message import WireMessage, wire_message
 from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
 from . import account_mail, delivery, outbox
 from .delivery import Relay, envelope_sender, relay_for
 from .outbox import enqueue_send, hint_worker
-from .render import published_reports, render_mail
+from .render import published_reports
 from .retry import MAX_DELAY_SECONDS, retry_delay
 from .smtp import SendFailure, classify_failure, open_connection
 
@@ -119,7 +120,7 @@ class _Ready:
 
     mail_id: int
     attempts: int
-    message: object
+    wire: WireMessage
     relay: Relay
 
 
@@ -139,17 +140,18 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
     # transaction after each mail. PostgreSQL reads the whole batch in one transaction.
     release_each = db.engine.dialect.name == "sqlite"
     ready: list[_Ready] = []
+    renderer = BatchRenderer(reports)  # each audience's text once (see .audience)
     for mail in mails:
         try:
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
                 if mail.registration_id is None:  # a mail to an organizer about their account
                     rendered = account_mail.render_account_mail(mail)
-                    address = rendered.to_address
+                    wire = wire_message(rendered, mail.message_id)
+                    ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(rendered.to_address)))
                 else:
-                    rendered, address = render_mail(mail, reports), mail.registration.email
-                message = build_message(rendered, mail.message_id)
-                ready.append(_Ready(mail.id, mail.attempts, message, relay_for(address)))
+                    wire = renderer.wire(mail)
+                    ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(mail.registration.email)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
             end_read()
@@ -192,7 +194,7 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
             while pending:
                 item = pending[0]
                 try:
-                    connection.send_email(item.message, envelope_sender(item.mail_id))
+                    connection.send_wire(item.wire, envelope_sender(item.mail_id))
                 except Exception as error:  # noqa: BLE001 - sorted by classify_failure
                     failure = classify_failure(error)
                     if failure.connection_lost:

@@ -24,11 +24,17 @@ Shape::
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 import secrets
+from dataclasses import dataclass
 from email import encoders
 from email.charset import BASE64, Charset
+from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
+from email.policy import compat32
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
@@ -105,3 +111,100 @@ def build_message(rendered: RenderedMail, message_id: str) -> Message:
         message["List-Unsubscribe"] = _header(f"<{rendered.unsubscribe_url}>")
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
+
+
+#: How smtplib flattens a message (CRLF line ends); both ways of building a message use it.
+WIRE_POLICY = compat32.clone(linesep="\r\n")
+
+
+@dataclass
+class WireMessage:
+    """A message flattened for SMTP (not yet DKIM-signed) and the address it goes to."""
+
+    recipient: str
+    data: bytes
+
+
+def flatten(message: Message) -> bytes:
+    """``message`` as it goes over SMTP."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, mangle_from_=False, policy=WIRE_POLICY).flatten(message)
+    return buffer.getvalue()
+
+
+def wire_message(rendered: RenderedMail, message_id: str) -> WireMessage:
+    """The message for ``rendered``, built and flattened on its own."""
+    return WireMessage(one_line(rendered.to_address), flatten(build_message(rendered, message_id)))
+
+
+#: Which leaf part of the message holds what (the keys of :meth:`MessageSkeleton.fill`'s bodies).
+_LEAVES = {"text/plain": "text", "text/html": "html", "image/png": "qr", "text/calendar": "ics"}
+
+
+class MessageSkeleton:
+    """The MIME message of one audience, built and flattened once, with what differs between
+    readers left open: the headers To, Date, Message-ID, List-Unsubscribe and the QR code's
+    Content-ID, and the bodies (text, HTML, QR code, calendar file).
+
+    :meth:`fill` writes a reader's headers as the generator writes them (``fold_binary`` of the
+    same policy) and their bodies in base64 as ``email.mime`` encodes them (57 bytes a line), so
+    a filled skeleton differs from :func:`flatten` of :func:`build_message` only in the MIME
+    boundaries, which the generator draws at random anyway.
+    """
+
+    def __init__(self, shared: RenderedMail) -> None:
+        nonce = secrets.token_hex(8)
+
+        def mark(key: str) -> str:
+            return f"@@{nonce}-{key}@@"
+
+        message = build_message(shared, mark("message_id"))
+        message.replace_header("To", mark("to"))
+        message.replace_header("Date", mark("date"))
+        if message["List-Unsubscribe"] is not None:
+            message.replace_header("List-Unsubscribe", mark("unsubscribe"))
+        for part in message.walk():
+            if part.is_multipart():
+                continue
+            key = _LEAVES[part.get_content_type()]
+            part.set_payload(mark(key) + "\n")
+            if key == "qr":
+                part.replace_header("Content-ID", mark("cid"))
+        data = flatten(message)
+        pattern = re.compile(rb"^(?:([A-Za-z-]+): )?@@" + nonce.encode() + rb"-(\w+)@@\r\n", re.MULTILINE)
+        self._segments: list = []
+        position = 0
+        for found in pattern.finditer(data):
+            self._segments.append(data[position:found.start()])
+            header = found.group(1)
+            self._segments.append((found.group(2).decode(), header.decode() if header else None))
+            position = found.end()
+        self._segments.append(data[position:])
+
+    def fill(self, headers: dict[str, str], bodies: dict[str, bytes]) -> bytes:
+        """The flattened message with a reader's ``headers`` (``to``, ``date``, ``message_id``,
+        ``unsubscribe``, ``cid``: values as :func:`build_message` sets them) and ``bodies``
+        (``text``, ``html``, ``qr``, ``ics``: the bytes before the transfer encoding)."""
+        out = []
+        for segment in self._segments:
+            if type(segment) is bytes:
+                out.append(segment)
+                continue
+            key, header = segment
+            if header is None:
+                out.append(base64.encodebytes(bodies[key]).replace(b"\n", b"\r\n"))
+            else:
+                out.append(WIRE_POLICY.fold_binary(header, _header(headers[key])))
+        return b"".join(out)
+
+
+def person_headers(rendered_to_name: str, to_address: str, message_id: str, unsubscribe_url: str | None,
+                   qr_cid: str | None) -> dict[str, str]:
+    """A reader's headers for :meth:`MessageSkeleton.fill`, as :func:`build_message` writes them."""
+    return {
+        "to": _address(rendered_to_name, to_address),
+        "date": format_datetime(utcnow()),
+        "message_id": message_id,
+        "unsubscribe": f"<{unsubscribe_url}>" if unsubscribe_url else "",
+        "cid": f"<{qr_cid}>" if qr_cid else "",
+    }

@@ -114,16 +114,36 @@ def other_side_time(event: Event, language: str) -> tuple[str, str] | None:
     return zone_label(zone), format_when(event.starts_at, event.ends_at, zone, with_zone=False)
 
 
-def _links(registration: Registration, event: Event) -> dict:
+def _links(event: Event) -> dict:
+    """The links every reader of a mail about ``event`` shares."""
     base_url = current_app.config["BASE_URL"]
     return {
-        "manage_url": f"{base_url}/r/{registration.manage_token}",
         "event_url": f"{base_url}/events/{event.slug}",
-        # A token of its own: List-Unsubscribe is read by mail providers, and this one can only unsubscribe.
-        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.unsubscribe_token}",
         "imprint_url": f"{base_url}/imprint",
         "privacy_url": f"{base_url}/privacy",
     }
+
+
+def person_fields(mail: OutboundMail, registration: Registration) -> dict:
+    """What differs between two readers of the same mail about the same event: the
+    :data:`PERSON_FIELDS` (their name and private links, the QR code's content id)."""
+    base_url = current_app.config["BASE_URL"]
+    qr_cid = None
+    if mail.kind in QR_KINDS:
+        host = urlsplit(base_url).hostname or "localhost"
+        qr_cid = f"checkin-{mail.id}@{host}"
+    return {
+        "name": full_name(registration.family_name, registration.given_name),
+        "manage_url": f"{base_url}/r/{registration.manage_token}",
+        # A token of its own: List-Unsubscribe is read by mail providers, and this one can only unsubscribe.
+        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.unsubscribe_token}",
+        "qr_cid": qr_cid,
+    }
+
+
+#: The template variables that differ from reader to reader of one mail (see
+#: :mod:`.audience`): a template may print them, but not test or transform them.
+PERSON_FIELDS = ("name", "manage_url", "unsubscribe_url", "qr_cid")
 
 
 def _changes(mail: OutboundMail, event: Event, language: str) -> list[tuple[str, str, str]]:
@@ -170,8 +190,8 @@ def _short_subject(pattern: str, title: str) -> str:
     return pattern % {"title": title}
 
 
-def _section(mail: OutboundMail, registration: Registration, event: Event, language: str,
-             extra: dict) -> tuple[str, str, str]:
+def _section(mail: OutboundMail, reader: Registration, event: Event, language: str,
+             extra: dict, name: str) -> tuple[str, str, str]:
     """One language's subject, text and HTML."""
     with force_locale(language):
         title = one_line(event.text("title", language))
@@ -187,10 +207,10 @@ def _section(mail: OutboundMail, registration: Registration, event: Event, langu
             extra,
             kind=mail.kind,
             lang=language,
-            registration=registration,
+            registration=reader,
             event=event,
             title=title,
-            name=full_name(registration.family_name, registration.given_name),
+            name=name,
             venue_lines=[line for line in event.text("venue", language).splitlines() if line.strip()],
             when=format_when(event.starts_at, event.ends_at, event.timezone),
             colon=COLONS.get(language, ": "),
@@ -212,29 +232,45 @@ def published_reports() -> list[Report]:
     return list(db.session.scalars(select(Report).order_by(Report.published_at, Report.id)))
 
 
-def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> RenderedMail:
-    """Render ``mail`` for its registrant in both languages of the event's pair.
+def mail_event(mail: OutboundMail, registration: Registration) -> Event:
+    """The event ``mail`` is about: the registration's, or for an invitation the one it invites to."""
+    if mail.kind == MailKind.INVITATION:
+        return db.session.get(Event, (mail.payload or {})["event_id"])
+    return registration.event
 
-    ``reports`` saves the query for the published report editions when a batch is rendered.
+
+@dataclass
+class RenderedParts:
+    """A mail's words for one reader: what :func:`render_parts` makes."""
+
+    subject: str
+    text: str
+    html: str
+    languages: list[str]
+    consent_url: str | None
+
+
+def render_parts(mail: OutboundMail, reader: Registration, event: Event, reports: list[Report] | None,
+                 person: dict, position: int | None = None) -> RenderedParts:
+    """Subject, text and HTML of ``mail`` in both languages, for ``reader`` (whose language and
+    status it reads) with the :data:`PERSON_FIELDS` in ``person``.
+
+    :mod:`.audience` calls it with a stand-in reader and placeholders for the person's fields,
+    :func:`render_mail` with the registration itself.
     """
-
-    registration = mail.registration
-    event = registration.event
-    if mail.kind == MailKind.INVITATION:  # about the event it invites to, not the one attended
-        event = db.session.get(Event, (mail.payload or {})["event_id"])
-    languages = mail_languages(registration, event)
-    links = _links(registration, event)
+    languages = mail_languages(reader, event)
     consent_url = None
     if mail.kind in (MailKind.CONSENT, MailKind.INVITATION):
-        consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
+        consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == reader.email))
         consent_url = f"{current_app.config['BASE_URL']}/consent/{consent.token}" if consent else None
     if reports is None:
         reports = published_reports()
     base_url = current_app.config["BASE_URL"]
     report_links = [(report, f"{base_url}/reports/{report.language}?event={event.slug}") for report in reports]
-    extra = dict(links, reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url)
+    extra = dict(_links(event), manage_url=person["manage_url"], unsubscribe_url=person["unsubscribe_url"],
+                 reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url)
     if mail.kind == MailKind.WAITLISTED:
-        extra["position"] = waitlist_position(registration)
+        extra["position"] = position
     if mail.kind == MailKind.MESSAGE:
         payload = mail.payload or {}
         if "subjects" in payload:  # a preview: the texts as written, nothing stored yet
@@ -246,17 +282,14 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
     if mail.kind == MailKind.REPORT:
         language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
         extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
-        extra["report_url"] = f"{current_app.config['BASE_URL']}/reports/{language}?event={event.slug}"
-    qr_image = qr_cid = None
+        extra["report_url"] = f"{base_url}/reports/{language}?event={event.slug}"
     if mail.kind in QR_KINDS:
-        host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-        qr_cid = f"checkin-{mail.id}@{host}"
-        extra["qr_cid"] = qr_cid
-        qr_image = qr_png(registration.checkin_code)
+        extra["qr_cid"] = person["qr_cid"]
     extra["unsubscribable"] = mail.kind in UNSUBSCRIBABLE_KINDS
 
     # The QR code goes in the reader's own language only: one code per mail.
-    sections = [_section(mail, registration, event, language, extra if index == 0 else dict(extra, qr_cid=None))
+    sections = [_section(mail, reader, event, language, extra if index == 0 else dict(extra, qr_cid=None),
+                         person["name"])
                 for index, language in enumerate(languages)]
     subject = " | ".join(dict.fromkeys(subject for subject, _, _ in sections))
     text = render_template("email/layout.txt", sections=[text for _, text, _ in sections], **extra)
@@ -264,19 +297,49 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         "email/layout.html", sections=[(lang, html) for lang, (_, _, html) in zip(languages, sections)],
         subject=subject, **extra,
     )
-    ics = method = None
-    if mail.kind in ICS_REQUEST_KINDS | ICS_CANCEL_KINDS:
-        method = "CANCEL" if mail.kind in ICS_CANCEL_KINDS else "REQUEST"
-        ics = build_ics(event, registration, languages[0], method)
+    return RenderedParts(one_line(subject), text, html, languages, consent_url)
+
+
+def ics_method(kind: str) -> str | None:
+    """``REQUEST`` or ``CANCEL`` for the kinds that carry a calendar file, else ``None``."""
+    if kind in ICS_CANCEL_KINDS:
+        return "CANCEL"
+    return "REQUEST" if kind in ICS_REQUEST_KINDS else None
+
+
+def mail_address(mail: OutboundMail, registration: Registration) -> str:
+    """Where ``mail`` goes."""
+    # After an erasure the row holds no address: its last mail carries it until the purge.
+    return (mail.payload or {}).get("to") if mail.kind == MailKind.ERASED else registration.email
+
+
+def unsubscribe_header_url(mail: OutboundMail, person: dict, consent_url: str | None) -> str | None:
+    """The List-Unsubscribe address of ``mail``, if it has one."""
+    if mail.kind == MailKind.INVITATION:
+        return consent_url
+    return person["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None
+
+
+def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> RenderedMail:
+    """Render ``mail`` for its registrant in both languages of the event's pair.
+
+    ``reports`` saves the query for the published report editions when a batch is rendered.
+    A batch renders through :mod:`.audience` instead, which gives the same mail.
+    """
+    registration = mail.registration
+    event = mail_event(mail, registration)
+    person = person_fields(mail, registration)
+    position = waitlist_position(registration) if mail.kind == MailKind.WAITLISTED else None
+    parts = render_parts(mail, registration, event, reports, person, position)
+    method = ics_method(mail.kind)
+    ics = build_ics(event, registration, parts.languages[0], method) if method else None
     return RenderedMail(
-        subject=one_line(subject), text=text, html=html,
-        to_name=full_name(registration.family_name, registration.given_name),
-        # After an erasure the row holds no address: its last mail carries it until the purge.
-        to_address=(mail.payload or {}).get("to") if mail.kind == MailKind.ERASED else registration.email,
-        ics=ics, ics_method=method, qr_png=qr_image, qr_cid=qr_cid,
-        unsubscribe_url=(consent_url if mail.kind == MailKind.INVITATION
-                         else links["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None),
-        languages=languages,
+        subject=parts.subject, text=parts.text, html=parts.html,
+        to_name=person["name"], to_address=mail_address(mail, registration),
+        ics=ics, ics_method=method,
+        qr_png=qr_png(registration.checkin_code) if mail.kind in QR_KINDS else None, qr_cid=person["qr_cid"],
+        unsubscribe_url=unsubscribe_header_url(mail, person, parts.consent_url),
+        languages=parts.languages,
     )
 
 

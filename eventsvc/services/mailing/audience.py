@@ -1,0 +1,164 @@
+"""Rendering a batch of mail once per audience, and each reader's copy from it.
+
+A reminder, a report edition or an organizer's message goes to hundreds of people with the same
+words: only the name, the private links, the check-in code (and its QR image) and the calendar
+file's attendee differ. :class:`BatchRenderer` renders the shared text once per *audience* (kind,
+event, language pair, the reader's status and waiting-list place, the mail's payload) with a
+placeholder for each of the :data:`~.render.PERSON_FIELDS`, builds the MIME message once
+(:class:`~.message.MessageSkeleton`) and the calendar file once
+(:class:`~eventsvc.services.calendar.CalendarTemplate`), and fills in each reader's values: into
+the text as they are, into the HTML escaped as Jinja would have escaped them, into the headers
+and the base64 bodies as :func:`~.message.build_message` writes them. The result is the mail
+:func:`~.render.render_mail` makes, part for part (``tests/services/test_mailing_audience.py``
+renders every shared kind both ways and compares).
+
+A renderer lives for one batch: the event, its translations and the report editions it read
+cannot change under it, so an edited event or a new catalog never meets an old text.
+
+How a kind joins: it is listed in :data:`SHARED_KINDS` once its templates use a person only
+through the person fields, printed as they are (``{{ name }}``, ``{{ manage_url }}``; no
+``{% if name %}``, no filter on them), and it has a row in the equivalence test. A kind not in
+the list is rendered for each reader by :func:`~.render.render_mail`, as before. A template that
+reads ``registration.<anything personal>`` cannot be shared: the stand-in raises, and the batch
+renders that audience mail by mail.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+
+from markupsafe import escape
+
+from ...models import MailKind, OutboundMail, Registration
+from ..calendar import CalendarTemplate
+from ..seats import waitlist_position
+from .message import MessageSkeleton, WireMessage, person_headers, wire_message
+from .render import (
+    PERSON_FIELDS, QR_KINDS, RenderedMail, ics_method, mail_address, mail_event, person_fields, qr_png,
+    render_mail, render_parts, unsubscribe_header_url,
+)
+
+#: The kinds rendered once per audience (see the module's docstring for how a kind joins).
+SHARED_KINDS = frozenset({
+    MailKind.CONFIRMATION, MailKind.PROMOTED, MailKind.WAITLISTED, MailKind.CANCELLED,
+    MailKind.REMINDER, MailKind.REPORT, MailKind.MESSAGE, MailKind.EVENT_CHANGED,
+    MailKind.EVENT_CANCELLED,
+})
+
+
+class NotShared(Exception):
+    """A template asked for something personal that is not a person field."""
+
+
+class _Reader:
+    """The registration as the shared render sees it: its language and status, nothing personal."""
+
+    def __init__(self, language: str, status: str) -> None:
+        self.language = language
+        self.status = status
+
+    def __getattr__(self, name: str):
+        raise NotShared(name)
+
+
+@dataclass
+class _Audience:
+    """What every reader of one audience shares: the texts split at the person fields."""
+
+    subject: str
+    text: list[str]
+    html: list[str]
+    languages: list[str]
+    consent_url: str | None
+    skeleton: MessageSkeleton
+    calendar: CalendarTemplate | None
+
+
+def _split(rendered: str, pattern: re.Pattern) -> list[str]:
+    """``rendered`` cut at the placeholders: text, field, text, field, …, text."""
+    return pattern.split(rendered)
+
+
+def _join(pieces: list[str], values: dict[str, str]) -> str:
+    out = pieces[:]
+    for index in range(1, len(out), 2):
+        out[index] = values[out[index]]
+    return "".join(out)
+
+
+class BatchRenderer:
+    """Renders the mails of one batch, each audience once. ``reports``: the published editions."""
+
+    def __init__(self, reports: list) -> None:
+        self.reports = reports
+        self._nonce = secrets.token_hex(8)
+        self._pattern = re.compile("\ue000" + self._nonce + r":(\w+)\ue001")
+        self._audiences: dict[tuple, _Audience | None] = {}
+
+    @property
+    def audience_count(self) -> int:
+        """How many audiences this batch rendered a shared text for."""
+        return sum(1 for audience in self._audiences.values() if audience is not None)
+
+    def wire(self, mail: OutboundMail) -> WireMessage:
+        """``mail`` ready for SMTP (before DKIM), as :func:`render_mail` would have made it."""
+        registration = mail.registration
+        if mail.kind not in SHARED_KINDS:
+            return wire_message(render_mail(mail, self.reports), mail.message_id)
+        event = mail_event(mail, registration)
+        position = waitlist_position(registration) if mail.kind == MailKind.WAITLISTED else None
+        key = (mail.kind, event.id, registration.language, registration.status, position, mail.dedupe_key,
+               json.dumps(mail.payload, sort_keys=True, default=str))
+        if key not in self._audiences:
+            self._audiences[key] = self._render_audience(mail, registration, event, position)
+        audience = self._audiences[key]
+        if audience is None:
+            return wire_message(render_mail(mail, self.reports), mail.message_id)
+        return self._fill(audience, mail, registration)
+
+    def _render_audience(self, mail: OutboundMail, registration: Registration, event, position) -> _Audience | None:
+        placeholders = {field: f"\ue000{self._nonce}:{field}\ue001" for field in PERSON_FIELDS}
+        reader = _Reader(registration.language, registration.status)
+        try:
+            parts = render_parts(mail, reader, event, self.reports, placeholders, position)
+        except NotShared:
+            return None
+        if self._pattern.search(parts.subject):
+            return None
+        method = ics_method(mail.kind)
+        shared = RenderedMail(
+            subject=parts.subject, text="", html="", to_name="", to_address="",
+            ics=b"-" if method else None, ics_method=method,
+            qr_png=b"-" if mail.kind in QR_KINDS else None, qr_cid="-",
+            unsubscribe_url=unsubscribe_header_url(mail, placeholders, parts.consent_url) and "-",
+            languages=parts.languages,
+        )
+        return _Audience(
+            subject=parts.subject,
+            text=_split(parts.text, self._pattern),
+            html=_split(parts.html, self._pattern),
+            languages=parts.languages,
+            consent_url=parts.consent_url,
+            skeleton=MessageSkeleton(shared),
+            calendar=CalendarTemplate(event, parts.languages[0], method) if method else None,
+        )
+
+    def _fill(self, audience: _Audience, mail: OutboundMail, registration: Registration) -> WireMessage:
+        person = person_fields(mail, registration)
+        raw = {field: person[field] or "" for field in PERSON_FIELDS}
+        escaped = {field: str(escape(value)) for field, value in raw.items()}
+        to_address = mail_address(mail, registration)
+        bodies = {
+            "text": _join(audience.text, raw).encode("utf-8"),
+            "html": _join(audience.html, escaped).encode("utf-8"),
+        }
+        if mail.kind in QR_KINDS:
+            bodies["qr"] = qr_png(registration.checkin_code)
+        if audience.calendar is not None:
+            bodies["ics"] = audience.calendar.fill(registration.email, person["name"])
+        headers = person_headers(person["name"], to_address, mail.message_id,
+                                 unsubscribe_header_url(mail, person, audience.consent_url), person["qr_cid"])
+        return WireMessage(" ".join(str(to_address).split()), audience.skeleton.fill(headers, bodies))
