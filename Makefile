@@ -6,12 +6,13 @@ FLASK := $(BIN)/flask --app eventsvc
 DOMAINS := messages public mail organizer
 TRANSLATIONS := eventsvc/translations
 
-.PHONY: help install run test test-fast bench translations-extract translations-compile browser clean
+.PHONY: help install run test test-fast bench translations-extract translations-compile browser clean vendor
 
 help:
 	@echo "make run     install, migrate, load the bundled events, start web, worker, beat and SMTP"
 	@echo "make test    install and run the whole test suite (SQLite and PostgreSQL)"
 	@echo "make bench   run the benchmarks in bench/ and print their figures"
+	@echo "make vendor  copy the door app's browser libraries (package.json) into eventsvc/static/vendor/"
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +67,23 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The door app's libraries, served from this site (never a CDN): the versions pinned in
+# package.json/package-lock.json, copied into eventsvc/static/vendor/ (see its README.md).
+VENDOR := eventsvc/static/vendor
+vendor:
+	npm ci --no-audit --no-fund --ignore-scripts
+	@set -e; jsqr=$$(node -p 'require("./node_modules/jsqr/package.json").version'); \
+	idb=$$(node -p 'require("./node_modules/idb/package.json").version'); \
+	wb=$$(node -p 'require("./node_modules/workbox-sw/package.json").version'); \
+	rm -rf $(VENDOR)/jsqr-* $(VENDOR)/idb-* $(VENDOR)/workbox-*; \
+	mkdir -p $(VENDOR)/jsqr-$$jsqr $(VENDOR)/idb-$$idb $(VENDOR)/workbox-$$wb; \
+	cp node_modules/jsqr/dist/jsQR.js node_modules/jsqr/LICENSE $(VENDOR)/jsqr-$$jsqr/; \
+	cp node_modules/idb/build/index.js $(VENDOR)/idb-$$idb/idb.js; cp node_modules/idb/LICENSE $(VENDOR)/idb-$$idb/; \
+	cp node_modules/workbox-sw/build/workbox-sw.js* node_modules/workbox-core/LICENSE $(VENDOR)/workbox-$$wb/; \
+	for m in core routing strategies expiration cacheable-response; do \
+	  cp node_modules/workbox-$$m/build/workbox-$$m.prod.js* $(VENDOR)/workbox-$$wb/; done; \
+	echo "Vendored jsQR $$jsqr, idb $$idb, Workbox $$wb: update the paths in static/door/ and $(VENDOR)/README.md"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

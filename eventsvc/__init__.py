@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from . import cli, config, database, i18n, security
+from . import access_log, cli, cli_webhooks, config, database, i18n, security
 from .api import bp as api_bp
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -18,7 +18,7 @@ from .organizer import login_guard
 from .organizer.auth import forget_previous_user, load_organizer
 from .public import bp as public_bp
 from .services import health
-from .services import mailing
+from .services import mailing, webhooks
 
 #: Test-only key; create_app refuses to run without a SECRET_KEY of its own outside TESTING.
 _DEVELOPMENT_SECRET = "development only, not secret"
@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.init_app(app)
     mailing.init_app(app)
+    webhooks.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -86,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     )
     i18n.init_app(app)
     security.init_app(app)
+    access_log.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_organizer)
@@ -131,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     cli.init_app(app)
+    app.cli.add_command(cli_webhooks.webhooks_cli)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -222,7 +222,8 @@ def import_bounces_command(path: str) -> None:
     except (OSError, mailbox.Error) as error:
         raise click.ClickException(f"{path}: cannot read it as a Maildir or an mbox file: {error}") from error
     click.echo(f"{counts['bounced']} hard bounces recorded, {counts['not_a_hard_bounce']} delays or "
-               f"replies left alone, {counts['ignored']} not about our mail.")
+               f"replies left alone, {counts['ignored']} not about our mail."
+               + (f" {counts['erased']} about erased registrations dropped." if counts.get("erased") else ""))
 
 
 @privacy_cli.command("purge")

@@ -82,6 +82,37 @@ def _translated(name: str, default):
     return parsed if isinstance(parsed, (dict, str)) else value
 
 
+def parse_origins(name: str, value: str) -> list[str]:
+    """``scheme://host[:port]`` web origins separated by spaces or commas, as browsers write them
+    (lower case, no path, no trailing slash). A malformed entry raises, naming the setting."""
+    origins = []
+    for entry in value.replace(",", " ").split():
+        parts = urlsplit(entry.rstrip("/"))
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+            parts = parts._replace(netloc="")
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query \
+                or parts.fragment or parts.username or parts.password:
+            raise ValueError(f"{name}: {entry!r} is not an origin such as https://www.example.org "
+                             "(scheme://host[:port], separated by spaces or commas)")
+        default_port = {"http": 80, "https": 443}[parts.scheme]
+        origins.append(f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port not in (None, default_port) else ""))
+    return origins
+
+
+def parse_seconds(name: str, value: str) -> list[int]:
+    """Positive whole seconds separated by commas or spaces; anything else raises, naming the setting."""
+    try:
+        seconds = [int(part) for part in value.replace(",", " ").split()]
+    except ValueError:
+        seconds = [0]
+    if any(second <= 0 for second in seconds):
+        raise ValueError(f"{name}: {value!r} is not a list of seconds such as 30,300,1800")
+    return seconds
+
+
 def normalize_database_url(url: str) -> str:
     """Give a bare ``postgresql://`` or ``postgres://`` URL the driver this project installs.
 
@@ -135,6 +166,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        #: A PEM bundle of CAs trusted for MAIL_SERVER and every route, besides the system's store.
+        "MAIL_CA_FILE": os.environ.get("MAIL_CA_FILE", ""),
         #: Relays per recipient domain: "qq.com 163.com=smtp://user:pass@relay-cn.example:587?starttls=1;…".
         "MAIL_ROUTES": os.environ.get("MAIL_ROUTES", ""),
         #: Caps per recipient domain, all workers together: "qq.com=300/h;*=3000/h".
@@ -173,6 +206,7 @@ def load_settings(instance_path: str) -> dict:
             "broker_transport_options": {} if broker_url.startswith("sqla+") else {"polling_interval": 0.5},
             "beat_schedule": {
                 "sweep-outbox": {"task": "eventsvc.sweep_outbox", "schedule": 60.0},
+                "sweep-webhooks": {"task": "eventsvc.sweep_webhooks", "schedule": 60.0},
                 "send-reminders": {"task": "eventsvc.send_reminders", "schedule": 300.0},
                 "purge-personal-data": {"task": "eventsvc.purge_personal_data", "schedule": 86400.0},
             },
@@ -206,6 +240,12 @@ def load_settings(instance_path: str) -> dict:
         "ORGANIZATION_ADDRESS": _translated("ORGANIZATION_ADDRESS", DEFAULT_ORGANIZATION_ADDRESS),
         #: Where registrants turn with questions about their data (an address, usually a mail address).
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", DEFAULT_PRIVACY_CONTACT),
+        #: Sites that may show the registration form in an iframe (``/events/<slug>/embed``).
+        "EMBED_ORIGINS": parse_origins("EMBED_ORIGINS", os.environ.get("EMBED_ORIGINS", "")),
+        #: Webhook endpoints on private, loopback or link-local addresses (a test receiver).
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE", False),
+        #: Seconds between webhook attempts (empty: 30 s, 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h, 8 h).
+        "WEBHOOK_RETRY_SCHEDULE": parse_seconds("WEBHOOK_RETRY_SCHEDULE", os.environ.get("WEBHOOK_RETRY_SCHEDULE", "")),
         #: An organizer's session ends after this many minutes without a request.
         "ORGANIZER_SESSION_IDLE_MINUTES": _minutes("ORGANIZER_SESSION_IDLE_MINUTES", 720),
         #: How long a password-reset link works.

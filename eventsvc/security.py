@@ -4,6 +4,9 @@
   templates carry no inline script or style: they live in ``eventsvc/static``), no plugins, no
   framing by any other page (``frame-ancestors 'none'``, and ``X-Frame-Options`` for old
   browsers), forms that post only here.
+- The registration form for other sites (``/events/<slug>/embed``) alone may be framed, and only
+  by the origins of ``EMBED_ORIGINS`` (``frame-ancestors``; no ``X-Frame-Options`` there, which
+  cannot name origins).
 - ``X-Content-Type-Options: nosniff``.
 - ``Referrer-Policy: same-origin``: the registrant's private link never reaches another site in
   a Referer, while this site's own forms still send one (Flask-WTF requires a same-origin
@@ -31,16 +34,23 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+#: Endpoints whose pages other sites (``EMBED_ORIGINS``) may show in an iframe.
+EMBEDDABLE_ENDPOINTS = {"public.embed"}
 #: One year; browsers remember to use HTTPS only for this long.
 HSTS = "max-age=31536000"
 
 
 def add_security_headers(app: Flask):
     hsts = app.config["BASE_URL"].startswith("https://")
+    ancestors = " ".join(app.config.get("EMBED_ORIGINS") or []) or "'none'"
+    embeddable_policy = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
 
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint in EMBEDDABLE_ENDPOINTS:
+            response.headers.setdefault("Content-Security-Policy", embeddable_policy)
+        else:
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if hsts:

@@ -10,6 +10,8 @@ from .services.mailing import sweep_outbox as sweep
 from .services.mailing.outbox import SEND_MAIL_TASK
 from .services.privacy import purge
 from .services.reminders import run_due
+from .services import webhook_delivery
+from .services.webhooks import DELIVER_TASK
 
 
 @shared_task(name=SEND_MAIL_TASK)
@@ -34,3 +36,15 @@ def send_reminders() -> None:
 def purge_personal_data() -> None:
     """Anonymise registrations of events that ended PRIVACY_RETENTION_DAYS ago (run by beat daily)."""
     purge(current_app.config["PRIVACY_RETENTION_DAYS"])
+
+
+@shared_task(name=DELIVER_TASK)
+def deliver_webhook(delivery_id: int) -> None:
+    """Send webhook delivery ``delivery_id`` (and what follows it about the same subject)."""
+    webhook_delivery.deliver(delivery_id)
+
+
+@shared_task(name="eventsvc.sweep_webhooks")
+def sweep_webhooks() -> None:
+    """Hand due webhook retries to the workers (run by beat every minute)."""
+    webhook_delivery.sweep()

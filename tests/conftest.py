@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.worker",
     "tests.fixtures.live_server",
     "tests.fixtures.browser",
+    "tests.fixtures.webhook_receiver",
 ]

@@ -115,6 +115,17 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                         "event_id": 1, "expires_at": T0 + timedelta(days=3650)}],
     },
     "0007": {
+        "webhook_endpoints": [{"id": 1, "url": "https://crm.oav.test/hooks", "secret": "whsec_c2VjcmV0",
+                               "event_id": 1, "types": ["registration.created"], "owner_id": 1,
+                               "active": True, "created_at": T0}],
+        "webhook_deliveries": [{"id": 1, "endpoint_id": 1, "message_id": "msg_1", "type": "registration.created",
+                                "subject": "registration:1", "data": {"id": "r1", "email": "li.wang@example.cn"},
+                                "occurred_at": T0, "status": "delivered", "attempts": 2,
+                                "next_attempt_at": T0, "delivered_at": T0}],
+        "webhook_attempts": [{"id": 1, "delivery_id": 1, "attempted_at": T0, "status_code": 500,
+                              "answer": "down", "duration_ms": 12}],
+    },
+    "0008": {
         "organizers": [{"id": 3, "email": "li@partner.test", "name": "Li", "created_at": T0, "role": "organizer",
                         "password_hash": generate_password_hash("partner password"), "session_version": 4,
                         "disabled_at": T0, "language": "zh", "totp_secret": "JBSWY3DPEHPK3PXP",

@@ -164,15 +164,16 @@ def openapi_document() -> dict:
                     "responses": {
                         "201": {"description": "Received: the registrant learns by mail whether they have a seat "
                                                "or a place on the waiting list. An address already registered "
-                                               "gets the same answer (and a mail with its own link).",
+                                               "gets the same answer (and a mail with its own link); "
+                                               "no id, which would tell the two apart.",
                                 "content": {"application/json": {"schema": {"type": "object", "properties": {
-                                    "id": {"type": "string", "description": "Public registration id."},
                                     "status": {"type": "string", "const": "received"}}}}}},
                         "400": {"description": "Invalid fields, with messages per field in the caller's language "
                                                "(`?lang=` or Accept-Language); `_body` for the body as a whole.",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FieldErrors"}}}},
                         "404": _error_response("No such event, or not published."),
-                        "409": {"description": "The event takes no registrations now, or is full without a waiting list.",
+                        "409": {"description": "The event takes no registrations now, or is full without a waiting list "
+                                               "(for an address already registered too: it gets its link by mail).",
                                 "content": {"application/json": {"schema": {"type": "object", "properties": {
                                     "error": {"type": "string", "enum": ["registration_closed", "event_full"]},
                                     "message": {"type": "string"}}}}}},

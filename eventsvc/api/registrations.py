@@ -6,12 +6,13 @@ The body is a JSON object with the form's field names (``email``, ``family_name`
 
 Answers:
 
-- ``201 {"id": "<public id>", "status": "received"}`` whenever the input is valid and the event
-  takes registrations. The registrant learns their seat or place on the waiting list by mail.
-  An address that is already registered gets the same answer (with the public id of its existing
-  registration) and a mail with its own link, exactly as on the form: the status is deliberately
-  not "confirmed" or "waitlisted", because on a full event a "confirmed" answer would tell anyone
-  that this address had registered before. A public id is no credential (the manage link is).
+- ``201 {"status": "received"}`` whenever the input is valid and the event takes
+  registrations. The registrant learns their seat or place on the waiting list by mail. An
+  address that is already registered gets the same answer and a mail with its own link, exactly
+  as on the form: the status is deliberately not "confirmed" or "waitlisted", and there is no id
+  (an id of the earlier registration, or a new one for a new registration, would tell anyone
+  whether this address had registered before). On a full event without a waiting list both get
+  ``409 event_full``.
 - ``400 {"errors": {"field": ["message", ...]}}`` for invalid input, in the language of
   ``?lang=`` or ``Accept-Language``; ``"_body"`` holds problems with the body as a whole.
 - ``404`` for an unknown or draft event; ``409 {"error": "registration_closed" | "event_full"}``.
@@ -102,13 +103,14 @@ def create_registration(slug: str):
             "challenge from GET /api/v1/challenge and send the solution as “altcha”.")), 429
     proof_of_work.count_attempt()
     try:
-        outcome = register(event.id, form.registration_data())
+        register(event.id, form.registration_data())
     except RegistrationClosed:
         return jsonify(error="registration_closed",
                        message=_("Registration for this event is closed.")), 409
     except EventFull:
         return jsonify(error="event_full", message=_("Sorry, this event is full.")), 409
-    return jsonify(id=outcome.registration.public_id, status="received"), 201
+    # Seat or waiting list, new or known: the registrant learns it by mail, nobody else.
+    return jsonify(status="received"), 201
 
 
 @bp.get("/challenge")

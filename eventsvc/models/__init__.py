@@ -8,11 +8,12 @@ from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
 from .registration import Registration
 from .report import Report, ReportDownload
+from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
 
 __all__ = [
     "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
     "Message", "Organizer", "OrganizerRole", "OrganizerSignIn", "OutboundMail", "Passkey", "PasswordReset",
-    "RecoveryCode", "Registration", "RegistrationStatus", "Report",
-    "ReportDownload",
+    "RecoveryCode", "Registration", "RegistrationStatus", "Report", "ReportDownload", "WebhookAttempt",
+    "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import LazyString, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateTimeLocalField, EmailField, HiddenField, IntegerField,
-                     PasswordField, SelectChoice, SelectField, StringField, TextAreaField)
+                     PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models.message import AUDIENCES
@@ -76,6 +76,14 @@ class PasswordResetForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """An empty form: a button that POSTs with a CSRF token (logout, publish, retry, …)."""
+
+
+class WebhookForm(FlaskForm):
+    """A new webhook endpoint (choices are set by the view)."""
+
+    url = StringField(_l("Endpoint URL"), validators=[DataRequired(), Length(max=2000)])
+    event = SelectField(_l("Event"), choices=[], validate_choice=True)
+    types = SelectMultipleField(_l("Event types (none chosen: all)"), choices=[], validate_choice=True)
 
 
 class CheckinForm(FlaskForm):

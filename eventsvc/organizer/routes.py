@@ -18,17 +18,20 @@ from ..services.two_factor import has_second_factor
 
 bp = Blueprint("organizer", __name__)
 
-#: Endpoints an anonymous visitor may reach.
-PUBLIC_ENDPOINTS = {"organizer.login", "organizer.password_reset", "organizer.password_reset_link",
-                    "organizer.login_passkey_options", "organizer.login_passkey"}
-#: All that a ``checkin`` account may reach: its events (as links to check-in) and check-in.
+#: Endpoints an anonymous visitor may reach (the door's service worker holds nothing private,
+#: and a browser fetches it without asking anyone to log in; the password reset and the login's
+#: passkey step come before any session).
+PUBLIC_ENDPOINTS = {"organizer.login", "organizer.door_service_worker", "organizer.password_reset",
+                    "organizer.password_reset_link", "organizer.login_passkey_options", "organizer.login_passkey"}
+#: All that a ``checkin`` account may reach: its events (as links to check-in), check-in and the
+#: door, and its own account.
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
-                                        "organizer.checkin_page", "organizer.account",
-                                        "organizer.change_password", "organizer.logout_everywhere",
-                                        "organizer.two_factor_page", "organizer.totp_begin", "organizer.totp_enrol",
-                                        "organizer.totp_confirm", "organizer.totp_disable",
-                                        "organizer.passkey_options", "organizer.passkey_add",
-                                        "organizer.passkey_delete"}
+                                        "organizer.checkin_page", "organizer.door", "organizer.door_manifest",
+                                        "organizer.account", "organizer.change_password",
+                                        "organizer.logout_everywhere", "organizer.two_factor_page",
+                                        "organizer.totp_begin", "organizer.totp_enrol", "organizer.totp_confirm",
+                                        "organizer.totp_disable", "organizer.passkey_options",
+                                        "organizer.passkey_add", "organizer.passkey_delete"}
 #: What an account without a second factor may reach while ``ORGANIZER_REQUIRE_2FA`` is on.
 ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.two_factor_page", "organizer.totp_begin",
                                          "organizer.totp_enrol", "organizer.totp_confirm",
@@ -36,7 +39,9 @@ ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.two_fac
 #: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
 #: the accounts with their roles and grants.
 ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",
-                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant"}
+                   "organizer.set_role", "organizer.grant_event", "organizer.revoke_grant",
+                   "organizer.webhook_endpoints", "organizer.webhook_log", "organizer.switch_webhook",
+                   "organizer.delete_webhook"}
 
 
 def _has_nul(values) -> bool:

@@ -114,7 +114,11 @@ def logout():
     if form.validate_on_submit():
         end_session()
         flash(_("You are logged out."), "info")
-        return redirect(url_for("organizer.login"))
+        response = redirect(url_for("organizer.login"))
+        # The door app's check-in list (IndexedDB), its queued scans and its cached pages leave the
+        # device with the session (cookies stay: the language, and the new session's flash).
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return redirect(url_for("organizer.events"))
 
 

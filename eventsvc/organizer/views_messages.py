@@ -35,14 +35,16 @@ def _error_text(error: MessageError) -> str:
 
 
 def _preview(event, form: MessageForm, draft):
-    """The mail as the chosen attendee would get it (nothing is stored)."""
+    """The mail as the chosen attendee would get it, with placeholder links (nothing is stored)."""
     recipients = messages.preview_recipients(event, draft.audience)
-    chosen = messages.find_recipient(event, form.preview_as.data or "") or (recipients[0] if recipients else None)
+    # Only someone the message would reach (after a change of audience: its first recipient).
+    chosen = (messages.find_recipient(event, draft.audience, form.preview_as.data or "")
+              or (recipients[0] if recipients else None))
     if chosen is None:
         return None, recipients, None
     mail = SimpleNamespace(id=0, kind=MailKind.MESSAGE, registration=chosen, dedupe_key="message:preview",
                            payload={"subjects": draft.subjects, "bodies": draft.bodies})
-    return render_mail(mail), recipients, chosen
+    return render_mail(mail, preview=True), recipients, chosen
 
 
 @bp.route("/events/<slug>/messages", methods=["GET", "POST"])

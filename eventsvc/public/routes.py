@@ -16,7 +16,7 @@ from ..models.types import utcnow
 from ..services import follow_up
 from ..services import privacy as data_rights
 from ..services import registrant
-from ..services.calendar import build_ics
+from ..services.calendar import build_feed, build_ics, feed_events
 from ..services.checkin import checkin_qr_svg
 from ..services.seats import live_counts
 from ..services.events import find_event, listed_events
@@ -56,7 +56,14 @@ def index():
     """Upcoming events first, soonest first; past events apart."""
     now = utcnow()
     upcoming, past = listed_events(now)
-    return render_template("public/index.html", upcoming=upcoming, past=past, now=now)
+    return render_template("public/index.html", upcoming=upcoming, past=past, now=now,
+                           subscribe_url=_webcal_url(str(get_locale() or "en")))
+
+
+def _webcal_url(language: str) -> str:
+    """The feed's address for calendar apps: ``webcal://`` opens the subscribe dialog."""
+    base = current_app.config["BASE_URL"]
+    return f"webcal://{base.split('://', 1)[1].rstrip('/')}/calendar.ics?lang={language}"
 
 
 @bp.get("/events/<slug>")
@@ -252,6 +259,16 @@ def calendar(token: str):
     ics = build_ics(registration.event, registration, registration.language, method="PUBLISH")
     return Response(ics, mimetype="text/calendar", headers={
         "Content-Disposition": f'attachment; filename="{registration.event.slug}.ics"'})
+
+
+@bp.get("/calendar.ics")
+def calendar_feed():
+    """Every event as a calendar to subscribe to (``webcal://``), in the language of ``?lang=``."""
+    language = str(get_locale() or "en")
+    response = Response(build_feed(feed_events(), language), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="smart-city-china-{language}.ics"'
+    response.headers["Cache-Control"] = "public, max-age=900"
+    return response
 
 
 #: Pages whose URL holds the registrant's secret token.

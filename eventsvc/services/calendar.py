@@ -4,18 +4,26 @@ Every mail about one event carries the same UID (``event-<id>@<host of BASE_URL>
 updates its entry instead of adding a second one; ``SEQUENCE`` is the event's ``ics_sequence``,
 which rises with every announced change. Times are written in UTC, which every client reads
 without a VTIMEZONE block.
+
+The subscribed feed (:func:`build_feed`, ``GET /calendar.ics``) carries the same UIDs, so an
+event a member registered for stays one entry in their calendar; its times are written in the
+event's own zone with a VTIMEZONE block, so a calendar shows "18:00 Berlin" however its owner's
+zone changes (summer time, travel).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import select
 from icalendar import Calendar, Event as CalendarEvent, vCalAddress, vText
 
-from ..models import Event, Registration
+from ..extensions import db
+from ..models import Event, EventStatus, Registration
 from ..models.types import utcnow
 from .names import full_name
 
@@ -99,3 +107,54 @@ class CalendarTemplate:
         lines[self._stamp_at] = entry.content_line("DTSTAMP", entry["DTSTAMP"]).to_ical()
         lines[self._attendee_at] = entry.content_line("ATTENDEE", entry["ATTENDEE"]).to_ical()
         return b"\r\n".join(lines)
+
+
+#: How far back the feed reaches: last year's events stay in a subscriber's calendar.
+FEED_PAST = timedelta(days=365)
+
+
+def build_feed(events: list[Event], language: str) -> bytes:
+    """A calendar of ``events`` in ``language`` (``PUBLISH``: a subscription, not an invitation).
+
+    ``DTSTAMP`` and ``LAST-MODIFIED`` are the event's last change, so the feed is the same bytes
+    until something changes and a calendar that compares them fetches nothing new.
+    """
+    base_url = current_app.config["BASE_URL"]
+    calendar = Calendar()
+    calendar.add("prodid", "-//OAV//eventsvc//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", "Smart City China")
+    calendar.add("x-published-ttl", "PT1H")  # how often Apple's and Outlook's calendars poll
+    for event in events:
+        entry = CalendarEvent()
+        entry.add("uid", event_uid(event))
+        entry.add("sequence", event.ics_sequence or 0)
+        changed = event.updated_at or event.created_at
+        entry.add("dtstamp", changed)
+        entry.add("last-modified", changed)
+        entry.add("dtstart", event.local_start())
+        entry.add("dtend", event.local_end())
+        entry.add("summary", event.text("title", language))
+        venue = " ".join(event.text("venue", language).split())
+        if venue:
+            entry.add("location", venue)
+        link = f"{base_url}/events/{event.slug}?lang={language}"
+        description = event.text("description", language).strip()
+        entry.add("description", f"{description}\n\n{link}" if description else link)
+        entry.add("url", link)
+        entry.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
+        entry.add("transp", "OPAQUE")
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def feed_events(now: datetime | None = None) -> list[Event]:
+    """What the feed holds: every published or cancelled event that ended less than a year ago
+    (drafts never), in start order."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(Event).where(Event.status != EventStatus.DRAFT, Event.ends_at >= now - FEED_PAST)
+        .order_by(Event.starts_at, Event.id)))

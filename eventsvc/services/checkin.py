@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Event, Registration, RegistrationStatus
 from ..models.types import utcnow
 from .transaction import transaction
+from .webhooks import emit_registration
 
 #: What a check-in attempt can come to; the page shows one clear sentence for each.
 OUTCOMES = ("checked_in", "already_checked_in", "cancelled", "waitlisted", "not_for_this_event", "unknown")
@@ -75,6 +76,9 @@ def check_in_registration(registration_id: int, now: datetime | None = None) -> 
             .values(checked_in_at=now)
             .execution_options(synchronize_session=False)
         )
+        if result.rowcount == 1:  # the CRM hears of it with the change, or not at all
+            emit_registration("registration.checked_in",
+                              db.session.get(Registration, registration_id, populate_existing=True), now)
     registration = db.session.get(Registration, registration_id, populate_existing=True)
     if result.rowcount == 1:
         return CheckinOutcome("checked_in", registration, registration.checked_in_at)

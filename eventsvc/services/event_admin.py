@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Event, EventStatus
 from ..models.types import utcnow
 from . import event_changes
+from .webhooks import emit_event_changed
 from .event_values import MAX_SLUG, EventValueError, EventValues
 from .registration import promote_from_waitlist
 from .transaction import lock, locked, transaction
@@ -82,16 +83,23 @@ def save_event(values: EventValues, event_id: int | None = None, now: datetime |
         if cancelling:
             columns["status"] = EventStatus.PUBLISHED  # cancel_event below sets it, and mails everyone
         before = event_changes.snapshot(event)
+        texts_before = (copy_value(event.title), copy_value(event.description))
         capacity_before = event.capacity
         for name, value in columns.items():
             setattr(event, name, value)
         if was_published and event.status == EventStatus.PUBLISHED:
-            event_changes.note_event_change(event, before, now)
+            announced = event_changes.note_event_change(event, before, now)
+            if not announced and (event.title != texts_before[0] or event.description != texts_before[1]):
+                # Nobody is mailed about a new title, but subscribed calendars take it only
+                # when the SEQUENCE rises.
+                event.ics_sequence = (event.ics_sequence or 0) + 1
         if event.capacity != capacity_before or (not was_published and event.status == EventStatus.PUBLISHED):
             db.session.flush()
             promote_from_waitlist(event, now)
         if cancelling:
-            event_changes.cancel_event(event.id, now)
+            event_changes.cancel_event(event.id, now)  # which tells the webhooks
+        elif event.status != EventStatus.DRAFT or was_published:
+            emit_event_changed(event, now)
     return SaveOutcome(event, "updated")
 
 
@@ -138,6 +146,7 @@ def publish_event(event_id: int) -> Event:
     with locked(Event, event_id) as event:
         if event.status == EventStatus.DRAFT:
             event.status = EventStatus.PUBLISHED
+            emit_event_changed(event)
             db.session.flush()
             # Anyone who was waiting while the event was hidden gets a free seat now.
             promote_from_waitlist(event)
@@ -150,6 +159,7 @@ def unpublish_event(event_id: int) -> Event:
         if event.status == EventStatus.PUBLISHED:
             event.status = EventStatus.DRAFT
             event.updated_at = utcnow()
+            emit_event_changed(event)
     return event
 
 

@@ -22,6 +22,7 @@ from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration
 from ..models.types import utcnow
 from .mailing.bulk import queue_for_each
 from .transaction import end_read, locked
+from .webhooks import emit_event_changed
 
 #: The fields whose change every live registrant is told about.
 ANNOUNCED_FIELDS = ("starts_at", "ends_at", "timezone", "venue")
@@ -84,6 +85,7 @@ def cancel_event(event_id: int, now: datetime | None = None) -> int:
         event.change_notice_due_at = None
         event.change_notice_before = None
         event.updated_at = now or utcnow()
+        emit_event_changed(event, now)
         return queue_for_each(_live_registration_ids(event.id), MailKind.EVENT_CANCELLED, "event_cancelled")
 
 

@@ -101,10 +101,12 @@ def preview_recipients(event: Event, audience: str, limit: int = 50) -> list[Reg
     return list(db.session.scalars(select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)))
 
 
-def find_recipient(event: Event, public_id: str) -> Registration | None:
+def find_recipient(event: Event, audience: str, public_id: str) -> Registration | None:
+    """The registration to preview as, only if the message would reach it: never a cancelled or
+    erased one, nobody outside the chosen audience."""
     if not public_id or "\x00" in public_id:
         return None
-    return db.session.scalar(select(Registration).where(Registration.event_id == event.id,
+    return db.session.scalar(select(Registration).where(Registration.id.in_(audience_query(event, audience)),
                                                         Registration.public_id == public_id))
 
 

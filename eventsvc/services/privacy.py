@@ -139,8 +139,11 @@ def purge(ended_before_days: int, now: datetime | None = None) -> PurgeResult:
         of_ended = select(Registration.id).where(Registration.event_id.in_(ended))
         mails = db.session.execute(delete(OutboundMail).where(OutboundMail.registration_id.in_(of_ended))
                                    .execution_options(synchronize_session=False)).rowcount
+        # Mail rows of erased registrations stay (counts); what a server wrote back about them
+        # and the address an erasure's goodbye went to do not.
+        erased = select(Registration.id).where(Registration.erased_at.is_not(None))
         db.session.execute(update(OutboundMail).where(
-            OutboundMail.kind == MailKind.ERASED, OutboundMail.status != MailStatus.QUEUED,
-            OutboundMail.status != MailStatus.SENDING).values(payload=None)
+            OutboundMail.registration_id.in_(erased), OutboundMail.status != MailStatus.QUEUED,
+            OutboundMail.status != MailStatus.SENDING).values(payload=None, last_error=None)
             .execution_options(synchronize_session=False))
     return PurgeResult(anonymised, mails)

@@ -14,6 +14,7 @@ from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, 
 from ..models.registration import IS_LIVE
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
+from .webhooks import emit_registration
 from .follow_up import request_consent
 from .seats import live_counts, seats_left, waitlist_position
 from .transaction import lock, locked, transaction
@@ -55,7 +56,10 @@ class RegistrationOutcome:
 
     ``created`` is false when the address already had a live registration: nothing new was
     stored and the existing registrant was mailed their own link. Callers must tell the visitor
-    the same in both cases, so that the form reveals nothing about who is registered.
+    the same in both cases, so that the form reveals nothing about who is registered (and show
+    no id of the registration: it would tell an earlier registration from a new one). On a full
+    event without a waiting list, an address already registered gets :class:`EventFull` like a
+    new one, and its link by mail.
     """
 
     registration: Registration
@@ -107,8 +111,9 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
         existing = find_live_registration(event, data.email)
         if existing is not None:
             queue_mail(existing, MailKind.ALREADY_REGISTERED, f"already_registered:{now:%Y%m%d%H}")
-            return RegistrationOutcome(existing, created=False)
-        left = None
+            if not _newcomer_would_be_turned_away(event):
+                return RegistrationOutcome(existing, created=False)
+        left = None if existing is None else 0
         if event.capacity is not None:
             confirmed, waiting = live_counts(event)
             left = max(event.capacity - confirmed, 0)
@@ -117,7 +122,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
                 # edit that did not go through set_capacity): whoever is waiting gets them first.
                 promoted = promote_from_waitlist(event, now, left)
                 left -= len(promoted)
-        if left != 0 or event.waitlist_enabled:
+        if existing is None and (left != 0 or event.waitlist_enabled):
             registration = Registration(
                 event_id=event.id,  # not event=: the backref would add the event to the flush
                 email=normalize_email(data.email),
@@ -134,14 +139,24 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None) -> Re
                 answers=dict(data.answers),
             )
             db.session.add(registration)
+            emit_registration("registration.created", registration, now)
             queue_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
                        else MailKind.WAITLISTED)
             if data.marketing_consent:  # double opt-in: a mail asks to confirm it
                 request_consent(registration, now)
             return RegistrationOutcome(registration, created=True)
     # Full, and no waiting list: those who waited keep the seats just given to them (committed
-    # above); only the newcomer is turned away.
+    # above); only the newcomer is turned away. So is an address that is registered already (its
+    # own link went out by mail above): both must get the same answer.
     raise EventFull(event.slug)
+
+
+def _newcomer_would_be_turned_away(event: Event) -> bool:
+    """Whether a new address would get :class:`EventFull` now (the event is locked)."""
+    if event.capacity is None or event.waitlist_enabled:
+        return False
+    confirmed, waiting = live_counts(event)
+    return event.capacity - confirmed - waiting <= 0
 
 
 def promote_from_waitlist(event: Event, now: datetime | None = None,
@@ -170,6 +185,7 @@ def promote_from_waitlist(event: Event, now: datetime | None = None,
         registration.status = RegistrationStatus.CONFIRMED
         registration.promoted_at = now
         queue_mail(registration, MailKind.PROMOTED)
+        emit_registration("registration.promoted", registration, now)
     return promoted
 
 
@@ -184,6 +200,7 @@ def cancel(registration_id: int, now: datetime | None = None) -> Registration:
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
         queue_mail(registration, MailKind.CANCELLED)
+        emit_registration("registration.cancelled", registration, now)
         db.session.flush()
         promote_from_waitlist(event, now)
     return registration

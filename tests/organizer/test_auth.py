@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from eventsvc.organizer.routes import PUBLIC_ENDPOINTS
 from tests.organizer.conftest import PASSWORD
 
 #: API routes anyone may call: the published events, the API description, registering.
@@ -16,12 +17,13 @@ def _example_path(rule) -> str:
 
 
 def test_every_organizer_page_sends_an_anonymous_visitor_to_login(app, client):
-    from eventsvc.organizer.routes import PUBLIC_ENDPOINTS
-
-    assert PUBLIC_ENDPOINTS == {"organizer.login", "organizer.password_reset", "organizer.password_reset_link",
-                                "organizer.login_passkey_options", "organizer.login_passkey"}
+    # The login page, the door's service worker script (which holds nothing private), the password
+    # reset and the login's passkey step are public.
     rules = [r for r in app.url_map.iter_rules()
              if r.endpoint.startswith("organizer.") and r.endpoint not in PUBLIC_ENDPOINTS]
+    assert PUBLIC_ENDPOINTS == {"organizer.login", "organizer.door_service_worker", "organizer.password_reset",
+                                "organizer.password_reset_link", "organizer.login_passkey_options",
+                                "organizer.login_passkey"}
     assert len(rules) > 15
     for rule in rules:
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -109,3 +109,43 @@ def test_an_empty_text_or_an_empty_audience_is_refused_and_nothing_is_sent(app, 
     assert "In diesem Empfängerkreis ist noch niemand" in nobody.get_data(as_text=True)  # the language stays
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
     assert db.session.scalar(select(func.count()).select_from(OutboundMail).where(OutboundMail.kind == "message")) == 0
+
+
+def _tokens(registration) -> list[str]:
+    from eventsvc.models import FollowUpConsent
+
+    consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
+    return [t for t in (registration.manage_token, registration.unsubscribe_token, registration.checkin_code,
+                        consent.token if consent else None) if t]
+
+
+def test_the_preview_shows_placeholder_links_never_a_registrants_own(app, organizer_client, smtp_server):
+    _event, anna, wang, waiting, _gone = _attendees()
+    for person in (anna, wang, waiting):
+        page = organizer_client.post("/organizer/events/berlin/messages",
+                                     data=_draft(organizer_client, preview_as=person.public_id)).get_data(as_text=True)
+        assert f"Preview for {person.family_name}" in page or f"Preview for {person.given_name}" in page
+        assert "/r/" in page  # the manage link is there, as a placeholder
+        for token in _tokens(person):
+            assert token not in page
+
+
+def test_previewing_as_a_cancelled_or_erased_registration_is_refused(app, organizer_client, smtp_server):
+    from eventsvc.services.privacy import erase
+    from eventsvc.services.registration import cancel
+
+    event, anna, wang, waiting, _gone = _attendees()
+    cancelled = make_registration(event, email="cancelled@example.com", family_name="Quitter", given_name="Carl")
+    erased = make_registration(event, email="erased@example.com", family_name="Gone", given_name="Gina")
+    secrets = {"Quitter": _tokens(cancelled), "Gone": _tokens(erased)}
+    cancel(cancelled.id)
+    erase(erased.id)
+    db.session.rollback()
+    for person, name in ((cancelled, "Quitter"), (erased, "Gone")):
+        response = organizer_client.post("/organizer/events/berlin/messages",
+                                         data=_draft(organizer_client, preview_as=person.public_id))
+        page = response.get_data(as_text=True)
+        assert response.status_code >= 400 or name not in page
+        assert response.status_code < 500
+        for token in secrets[name]:
+            assert token not in page

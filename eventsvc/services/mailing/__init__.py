@@ -146,12 +146,12 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
                 if mail.registration_id is None:  # a mail to an organizer about their account
-                    rendered = account_mail.render_account_mail(mail)
-                    wire = wire_message(rendered, mail.message_id)
-                    ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(rendered.to_address)))
+                    wire = wire_message(account_mail.render_account_mail(mail), mail.message_id)
                 else:
                     wire = renderer.wire(mail)
-                    ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(mail.registration.email)))
+                # Routed by the address it goes to: an erasure's goodbye goes to the address as it
+                # was, not to the anonymised one its registration holds now.
+                ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(wire.recipient)))
         except Exception as error:  # noqa: BLE001 - a mail that cannot be rendered must not block the rest
             log.exception("mail %s could not be rendered", mail.id)
             end_read()
@@ -196,7 +196,7 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
                 try:
                     connection.send_wire(item.wire, envelope_sender(item.mail_id))
                 except Exception as error:  # noqa: BLE001 - sorted by classify_failure
-                    failure = classify_failure(error)
+                    failure = classify_failure(error, relay.host)
                     if failure.connection_lost:
                         raise _ConnectionLost(failure) from error
                     pending.pop(0)
@@ -209,7 +209,8 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
         _record_failure([(i.mail_id, i.attempts) for i in pending], lost.failure, outcome, route)
     except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT
         if pending:
-            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error), outcome, route)
+            _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error, relay.host),
+                            outcome, route)
 
 
 class _ConnectionLost(Exception):

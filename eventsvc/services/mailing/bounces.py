@@ -6,7 +6,9 @@ mail by the address it is sent back to, without guessing from its text; a forged
 address names nothing. Whether it is a permanent failure is read by flufl.bounce, which knows
 RFC 3464 delivery status notifications and the usual non-standard forms. A hard bounce marks
 that one mail ``bounced`` with the diagnostic and its registration's address as bouncing;
-delays and out-of-office replies change nothing. Nothing else is ever changed by a bounce.
+delays and out-of-office replies change nothing. Nothing else is ever changed by a bounce. A
+bounce for a registration whose data was erased is counted (outcome ``erased``) and dropped:
+its text repeats the address.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.exc import NoResultFound
 from ...models import MailStatus, OutboundMail, Registration
 from ...models.types import utcnow
 from ..transaction import lock, transaction
+from ..webhooks import emit_registration
 from .delivery import mail_id_from_bounce_address
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,8 @@ _ADDRESSED_TO = ("Delivered-To", "X-Original-To", "Envelope-To", "To")
 
 @dataclass
 class BounceOutcome:
-    """What one returned message came to: ``bounced``, ``not_a_hard_bounce`` or ``ignored``."""
+    """What one returned message came to: ``bounced``, ``not_a_hard_bounce``, ``erased`` (about an
+    erased registration: dropped) or ``ignored``."""
 
     outcome: str
     mail_id: int | None = None
@@ -90,11 +94,21 @@ def record_bounce(raw: bytes, recipients: list[str] | None = None) -> BounceOutc
             mail = lock(OutboundMail, mail_id)
         except NoResultFound:
             return BounceOutcome("ignored", mail_id)
+        if mail.registration_id is None:  # a mail to an organizer: no registration to mark
+            mail.status = MailStatus.BOUNCED
+            mail.last_error = f"bounced: {diagnostic}"
+            log.info("mail %s to an organizer bounced", mail_id)
+            return BounceOutcome("bounced", mail_id, diagnostic)
+        registration = lock(Registration, mail.registration_id)
+        if registration.erased_at is not None:
+            # The registrant erased their data: the bounce repeats the address, keep none of it.
+            log.info("mail %s bounced after its registrant's erasure; dropped", mail_id)
+            return BounceOutcome("erased", mail_id)
         mail.status = MailStatus.BOUNCED
         mail.last_error = f"bounced: {diagnostic}"
-        if mail.registration_id is not None:  # a mail to an organizer marks no registration
-            registration = lock(Registration, mail.registration_id)
-            registration.email_bounced_at = utcnow()
+        registration.email_bounced_at = utcnow()
+        emit_registration("mail.bounced", registration, registration.email_bounced_at,
+                          mail={"kind": mail.kind, "diagnostic": diagnostic})
     log.info("mail %s bounced", mail_id)  # no address in the log line
     return BounceOutcome("bounced", mail_id, diagnostic)
 
@@ -103,7 +117,7 @@ def import_bounces(path: str | Path) -> dict[str, int]:
     """Read every message of a Maildir (a folder) or an mbox file; counts per outcome."""
     path = Path(path)
     box = mailbox.Maildir(path, factory=None, create=False) if path.is_dir() else mailbox.mbox(path, create=False)
-    counts = {"bounced": 0, "not_a_hard_bounce": 0, "ignored": 0}
+    counts = {"bounced": 0, "not_a_hard_bounce": 0, "erased": 0, "ignored": 0}
     try:
         for key in box.iterkeys():
             counts[record_bounce(box.get_bytes(key)).outcome] += 1

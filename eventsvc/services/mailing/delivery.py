@@ -11,6 +11,11 @@ password in the URL. A domain also matches its subdomains. Mail to other domains
 
 ``MAIL_RATE_LIMITS``: entries separated by ``;``, each ``domain=N/h`` (or ``/m``, ``/d``);
 ``*=N/h`` caps every other domain, each on its own. Mail over a cap waits in the outbox.
+
+TLS (``smtps://``, ``?starttls=1``, ``MAIL_USE_SSL``, ``MAIL_USE_TLS``) is verified against the
+system's CA store and the relay's host name; ``MAIL_CA_FILE`` (a PEM bundle) adds a private CA for
+``MAIL_SERVER`` and every route. Without a check, anyone on the path to a relay could pose as it
+and collect its password and every registrant's private link.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -69,7 +75,10 @@ class DeliverySettings:
     routes: tuple[tuple[str, Relay], ...] = ()
     caps: dict[str, Cap] = field(default_factory=dict)
     bounce_address: str | None = None
-    dkim: tuple[bytes, bytes, bytes] | None = None  # selector, domain, private key (PEM)
+    #: selector, domain, private key (PEM); left out of the repr so that no log shows the key.
+    dkim: tuple[bytes, bytes, bytes] | None = field(default=None, repr=False)
+    #: How every TLS connection to a relay checks the certificate and the host name.
+    tls: ssl.SSLContext = field(default_factory=ssl.create_default_context, repr=False)
 
 
 def _domain_of(address: str) -> str:
@@ -80,10 +89,19 @@ def _matches(domain: str, pattern: str) -> bool:
     return domain == pattern or domain.endswith("." + pattern)
 
 
+def without_password(url: str) -> str:
+    """``smtp://user:***@relay:587``: a relay URL as an error message or a log may show it."""
+    scheme, sep, rest = url.strip().partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url.strip()
+    return f"{scheme}{sep}{userinfo.partition(':')[0]}:***@{host}"
+
+
 def _relay_from_url(url: str, where: str) -> Relay:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise MailSettingError(f"{where}: use smtp://host:port or smtps://host:port, not {url!r}")
+        raise MailSettingError(f"{where}: use smtp://host:port or smtps://host:port, not {without_password(url)!r}")
     try:
         port = parts.port or (465 if parts.scheme == "smtps" else 25)
     except ValueError:
@@ -104,7 +122,7 @@ def parse_routes(text: str) -> tuple[tuple[str, Relay], ...]:
     """``MAIL_ROUTES`` as (domain, relay) pairs, the longest domain first (subdomains win)."""
     pairs = []
     for number, entry in enumerate(filter(None, (e.strip() for e in (text or "").split(";"))), start=1):
-        where = f"MAIL_ROUTES entry {number} ({entry.split('=', 1)[0].strip()})"
+        where = f"MAIL_ROUTES entry {number} ({without_password(entry.split('=', 1)[0])})"
         domains, equals, url = entry.partition("=")
         if not equals or not domains.split():
             raise MailSettingError(f"{where}: write the domains, then =smtp://host:port")
@@ -158,6 +176,21 @@ def _read_dkim(app: Flask) -> tuple[bytes, bytes, bytes] | None:
     return config["DKIM_SELECTOR"].encode(), config["DKIM_DOMAIN"].encode(), key
 
 
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The system's CA store plus the CAs of ``MAIL_CA_FILE``, host names checked."""
+    context = ssl.create_default_context()
+    if ca_file:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except FileNotFoundError:
+            raise MailSettingError(f"MAIL_CA_FILE: cannot read {ca_file}: no such file") from None
+        except (OSError, ssl.SSLError) as error:
+            raise MailSettingError(
+                f"MAIL_CA_FILE: {ca_file} holds no PEM certificate ({getattr(error, 'reason', None) or error})"
+            ) from None
+    return context
+
+
 def load(app: Flask) -> DeliverySettings:
     """Parse the delivery settings of ``app``; raises :class:`MailSettingError` naming the entry."""
     bounce = (app.config.get("MAIL_BOUNCE_ADDRESS") or "").strip() or None
@@ -168,6 +201,7 @@ def load(app: Flask) -> DeliverySettings:
         caps=parse_caps(app.config.get("MAIL_RATE_LIMITS", "")),
         bounce_address=bounce,
         dkim=_read_dkim(app),
+        tls=tls_context((app.config.get("MAIL_CA_FILE") or "").strip() or None),
     )
 
 

@@ -14,12 +14,13 @@ last place in a window.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
 
 from ...extensions import db
-from ...models import MailStatus, OutboundMail, Organizer, Registration
+from ...models import MailKind, MailStatus, OutboundMail, Organizer, Registration
 from ...models.types import utcnow
 from ..transaction import end_read, transaction
 from .delivery import Cap, cap_for, settings
@@ -83,6 +84,9 @@ def _within_caps(candidates: list[OutboundMail], now: datetime) -> list[Outbound
         .outerjoin(Organizer, OutboundMail.organizer_id == Organizer.id)
         .where(OutboundMail.id.in_([mail.id for mail in candidates]))
     ).all())
+    for mail in candidates:  # an erasure's goodbye counts for the domain it really goes to
+        if mail.kind == MailKind.ERASED and (mail.payload or {}).get("to"):
+            emails[mail.id] = mail.payload["to"]
     room: dict[str, int] = {}
     allowed = []
     for mail in candidates:
@@ -135,11 +139,34 @@ def _record(mail_id: int, route: str | None = None, **values) -> None:
     with transaction():
         if db.session.get_bind().dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        if values.get("last_error") and _of_erased_registration(mail_id):
+            values["last_error"] = erased_reason(values["last_error"])
+        if values.get("status") in (MailStatus.SENT, MailStatus.FAILED):
+            # An erasure's goodbye holds the address only until it has gone (or never will).
+            db.session.execute(update(OutboundMail).where(
+                OutboundMail.id == mail_id, OutboundMail.kind == MailKind.ERASED,
+                OutboundMail.status == MailStatus.SENDING).values(payload=None))
         db.session.execute(
             update(OutboundMail)
             .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.SENDING)
             .values(lease_expires_at=None, **({"route": route} if route else {}), **values)
         )
+
+
+_REPLY_CODE = re.compile(r"^\s*(\d{3})\b")
+
+
+def erased_reason(reason: str) -> str:
+    """What the mail log keeps of a server's reply about an erased registration: its code or its
+    kind, never its text (which usually repeats the address)."""
+    code = _REPLY_CODE.match(reason)
+    head = code.group(1) if code else reason.split(":", 1)[0].strip()
+    return f"{head} (the reply is not kept: the registrant's data was erased)"
+
+
+def _of_erased_registration(mail_id: int) -> bool:
+    return db.session.scalar(select(Registration.erased_at).join(
+        OutboundMail, OutboundMail.registration_id == Registration.id).where(OutboundMail.id == mail_id)) is not None
 
 
 def mark_sent(mail_id: int, now: datetime | None = None, route: str | None = None) -> None:

@@ -124,9 +124,15 @@ def _links(event: Event) -> dict:
     }
 
 
-def person_fields(mail: OutboundMail, registration: Registration) -> dict:
+#: Stands in for every private token when an organizer previews a mail: the preview shows where
+#: the links go, never a link that would let its reader act in the registrant's name.
+PREVIEW_TOKEN = "preview-link"
+
+
+def person_fields(mail: OutboundMail, registration: Registration, preview: bool = False) -> dict:
     """What differs between two readers of the same mail about the same event: the
-    :data:`PERSON_FIELDS` (their name and private links, the QR code's content id)."""
+    :data:`PERSON_FIELDS` (their name and private links, the QR code's content id); with
+    ``preview``, the links carry :data:`PREVIEW_TOKEN` instead of the registrant's tokens."""
     base_url = current_app.config["BASE_URL"]
     qr_cid = None
     if mail.kind in QR_KINDS:
@@ -134,9 +140,9 @@ def person_fields(mail: OutboundMail, registration: Registration) -> dict:
         qr_cid = f"checkin-{mail.id}@{host}"
     return {
         "name": full_name(registration.family_name, registration.given_name),
-        "manage_url": f"{base_url}/r/{registration.manage_token}",
+        "manage_url": f"{base_url}/r/{PREVIEW_TOKEN if preview else registration.manage_token}",
         # A token of its own: List-Unsubscribe is read by mail providers, and this one can only unsubscribe.
-        "unsubscribe_url": f"{base_url}/unsubscribe/{registration.unsubscribe_token}",
+        "unsubscribe_url": f"{base_url}/unsubscribe/{PREVIEW_TOKEN if preview else registration.unsubscribe_token}",
         "qr_cid": qr_cid,
     }
 
@@ -320,15 +326,17 @@ def unsubscribe_header_url(mail: OutboundMail, person: dict, consent_url: str | 
     return person["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None
 
 
-def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> RenderedMail:
+def render_mail(mail: OutboundMail, reports: list[Report] | None = None, preview: bool = False) -> RenderedMail:
     """Render ``mail`` for its registrant in both languages of the event's pair.
 
     ``reports`` saves the query for the published report editions when a batch is rendered.
-    A batch renders through :mod:`.audience` instead, which gives the same mail.
+    A batch renders through :mod:`.audience` instead, which gives the same mail. ``preview`` (an
+    organizer's preview) puts :data:`PREVIEW_TOKEN` in place of the registrant's private links
+    and check-in code.
     """
     registration = mail.registration
     event = mail_event(mail, registration)
-    person = person_fields(mail, registration)
+    person = person_fields(mail, registration, preview)
     position = waitlist_position(registration) if mail.kind == MailKind.WAITLISTED else None
     parts = render_parts(mail, registration, event, reports, person, position)
     method = ics_method(mail.kind)
@@ -337,7 +345,8 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None) -> Rend
         subject=parts.subject, text=parts.text, html=parts.html,
         to_name=person["name"], to_address=mail_address(mail, registration),
         ics=ics, ics_method=method,
-        qr_png=qr_png(registration.checkin_code) if mail.kind in QR_KINDS else None, qr_cid=person["qr_cid"],
+        qr_png=qr_png(PREVIEW_TOKEN if preview else registration.checkin_code) if mail.kind in QR_KINDS else None,
+        qr_cid=person["qr_cid"],
         unsubscribe_url=unsubscribe_header_url(mail, person, parts.consent_url),
         languages=parts.languages,
     )

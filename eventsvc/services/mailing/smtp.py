@@ -3,7 +3,9 @@ timeout and host name Flask-Mail lacks, and DKIM signing.
 
 Flask-Mail 0.10 opens ``smtplib.SMTP`` without a timeout (a silent relay would hang a worker for
 ever) and lets smtplib look up this machine's fully qualified name for EHLO, which can take
-seconds. :class:`MailConnection` keeps Flask-Mail's ``Connection`` and fixes both; it connects to
+seconds; and like ``smtplib`` it would take any certificate. :class:`MailConnection` keeps
+Flask-Mail's ``Connection`` and fixes all three (TLS is checked with the context of
+:mod:`.delivery`, so a relay whose certificate fails gets no login and no mail); it connects to
 a :class:`~.delivery.Relay` (``MAIL_SERVER`` or a route of ``MAIL_ROUTES``). A message is
 flattened once, signed over those very bytes when DKIM is configured, and sent as they are.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import ssl
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import parseaddr
@@ -38,13 +41,21 @@ class MailConnection(Connection):
         self.timeout = timeout
         self.local_hostname = local_hostname
         self.dkim = settings().dkim
+        self.tls = settings().tls
 
     def configure_host(self) -> smtplib.SMTP:
         relay = self.relay
-        smtp_class = smtplib.SMTP_SSL if relay.ssl else smtplib.SMTP
-        host = smtp_class(relay.host, relay.port, local_hostname=self.local_hostname, timeout=self.timeout)
+        if relay.ssl:
+            host = smtplib.SMTP_SSL(relay.host, relay.port, local_hostname=self.local_hostname,
+                                    timeout=self.timeout, context=self.tls)
+        else:
+            host = smtplib.SMTP(relay.host, relay.port, local_hostname=self.local_hostname, timeout=self.timeout)
         if relay.starttls:
-            host.starttls()
+            try:
+                host.starttls(context=self.tls)
+            except BaseException:
+                host.close()
+                raise
         if relay.username and relay.password:
             host.login(relay.username, relay.password)
         return host
@@ -104,8 +115,19 @@ class SendFailure:
     connection_lost: bool = False
 
 
-def classify_failure(error: BaseException) -> SendFailure:
-    """Sort an exception from smtplib or the socket into permanent (5xx) or temporary."""
+def classify_failure(error: BaseException, host: str | None = None) -> SendFailure:
+    """Sort an exception from smtplib or the socket into permanent (5xx) or temporary.
+
+    A certificate that fails is temporary: the operator fixes the relay or ``MAIL_CA_FILE`` and
+    the mail goes at its next attempt.
+    """
+    if isinstance(error, ssl.SSLCertVerificationError):
+        detail = (error.verify_message or str(error)).rstrip(".")
+        return SendFailure(f"certificate verify failed for {host or 'the relay'}: {detail}",
+                           permanent=False, connection_lost=True)
+    if isinstance(error, ssl.SSLError):
+        return SendFailure(f"TLS failed with {host or 'the relay'}: {error.reason or error}",
+                           permanent=False, connection_lost=True)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(error.recipients.values()))
         return SendFailure(_reply(code, text), permanent=500 <= code < 600)
