@@ -12,6 +12,7 @@ import contextlib
 import math
 import os
 import platform
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -80,9 +81,14 @@ class Response:
 class HttpClient:
     """One visitor: a keep-alive connection (reopened when the server closes it) and cookies."""
 
+    #: The TLS context for https:// URLs (a benchmark with a CA of its own sets it).
+    tls_context: ssl.SSLContext | None = None
+
     def __init__(self, base_url: str) -> None:
         parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname, parts.port or 80
+        self.tls = parts.scheme == "https"
+        self.host, self.port = parts.hostname, parts.port or (443 if self.tls else 80)
+        self.origin = f"{parts.scheme}://{self.host}:{self.port}"
         self.cookies: dict[str, str] = {}
         #: Extra request headers, e.g. ``X-Forwarded-For`` for a visitor behind a proxy.
         self.headers: dict[str, str] = {}
@@ -93,9 +99,12 @@ class HttpClient:
                       content_type: str | None = None) -> Response:
         """Send one request and read the whole response."""
         if self._writer is None:
-            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+            tls = (self.tls_context or ssl.create_default_context()) if self.tls else None
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port, ssl=tls)
         head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
                 "Accept-Language: en", f"Content-Length: {len(body)}"]
+        if self.tls and method == "POST":
+            head.append(f"Referer: {self.origin}{path}")  # as browsers send it; Flask-WTF checks it on HTTPS
         if content_type:
             head.append(f"Content-Type: {content_type}")
         head += [f"{name}: {value}" for name, value in self.headers.items()]

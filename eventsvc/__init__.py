@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from . import access_log, cli, cli_webhooks, config, database, i18n, security
+from . import access_log, assets, cli, cli_webhooks, config, database, i18n, monitoring, security
 from .api import bp as api_bp
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     )
     i18n.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     access_log.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -95,6 +96,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "organizer.login"
     limiter.init_app(app)
     login_guard.init_app(app)
+    monitoring.init_app(app)
     _warn_about_memory_limits(app)
 
 

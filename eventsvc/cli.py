@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mailbox
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .services import access
+from .services import access, doctor
 from .services.badges import BadgeFontMissing, write_badges
 from .services.events import SEED_FILE, EventImportError, find_event, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
@@ -26,6 +27,7 @@ from .services.reports import ReportError, publish_report, seed_edition
 def init_app(app: Flask) -> None:
     for group in (events_cli, organizers_cli, reports_cli, reminders_cli, attendees_cli, mail_cli, privacy_cli):
         app.cli.add_command(group)
+    app.cli.add_command(doctor_command)
 
 
 events_cli = AppGroup("events", help="Import and seed events.")
@@ -233,3 +235,24 @@ def purge_command(days: int) -> None:
     """Anonymise old registrations and delete their mail (beat does this daily)."""
     result = purge(days)
     click.echo(f"{result.registrations} registrations anonymised, {result.mails} mails deleted.")
+
+
+_MARKS = {doctor.OK: "ok", doctor.WARNING: "warning", doctor.ERROR: "ERROR", doctor.SKIPPED: "skipped"}
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help='Print {"ok": …, "checks": [{"name", "status", "message"}, …]}.')
+def doctor_command(as_json: bool) -> None:
+    """Check the settings, the database, the broker, the relays and DKIM; exit 1 if anything is wrong.
+
+    Sends no mail and changes nothing.
+    """
+    checks = doctor.run_checks()
+    ok = doctor.healthy(checks)
+    if as_json:
+        click.echo(json.dumps({"ok": ok, "checks": [check.as_dict() for check in checks]}, ensure_ascii=False))
+    else:
+        for check in checks:
+            click.echo(f"[{_MARKS[check.status]:>7}] {check.name}: {check.message}")
+        click.echo("All is well." if ok else "Something is wrong: fix what ERROR says, then run flask doctor again.")
+    sys.exit(0 if ok else 1)

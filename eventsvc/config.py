@@ -218,6 +218,14 @@ def load_settings(instance_path: str) -> dict:
         #: ProxyFix); 0, the default, trusts no such header (a client could forge it).
         "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         "PROXY_FIX_X_PROTO": _int("PROXY_FIX_X_PROTO", 0),
+        #: A bearer token that lets Prometheus read GET /metrics (empty: no token works).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        #: Networks (CIDR, comma-separated) that may read GET /metrics without the token (empty: none).
+        "METRICS_ALLOW_FROM": os.environ.get("METRICS_ALLOW_FROM", ""),
+        #: text (the default) or json: one JSON object per line, with the request's id.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        #: Where error reports go (sentry-sdk); empty: nowhere.
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

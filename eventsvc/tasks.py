@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from flask import current_app
 
 from .services.mailing import send_from_outbox
 from .services.mailing import sweep_outbox as sweep
 from .services.mailing.outbox import SEND_MAIL_TASK
+from .services.periodic import exclusive
 from .services.privacy import purge
 from .services.reminders import run_due
 from .services import webhook_delivery
@@ -20,22 +23,38 @@ def send_mail(mail_id: int) -> None:
     send_from_outbox(mail_id)
 
 
+log = logging.getLogger(__name__)
+
+
+def _skipped(job: str) -> None:
+    log.info("%s: another run holds the lock (a second beat?); skipping this turn", job)
+
+
 @shared_task(name="eventsvc.sweep_outbox")
 def sweep_outbox() -> None:
     """Re-enqueue mail that is overdue or stuck in sending (run by beat every minute)."""
-    sweep()
+    with exclusive("sweep-outbox") as mine:
+        if not mine:
+            return _skipped("sweep-outbox")
+        sweep()
 
 
 @shared_task(name="eventsvc.send_reminders")
 def send_reminders() -> None:
     """Queue reminders and event-change notices that are due (run by beat)."""
-    run_due()
+    with exclusive("send-reminders") as mine:
+        if not mine:
+            return _skipped("send-reminders")
+        run_due()
 
 
 @shared_task(name="eventsvc.purge_personal_data")
 def purge_personal_data() -> None:
     """Anonymise registrations of events that ended PRIVACY_RETENTION_DAYS ago (run by beat daily)."""
-    purge(current_app.config["PRIVACY_RETENTION_DAYS"])
+    with exclusive("purge-personal-data") as mine:
+        if not mine:
+            return _skipped("purge-personal-data")
+        purge(current_app.config["PRIVACY_RETENTION_DAYS"])
 
 
 @shared_task(name=DELIVER_TASK)
@@ -47,4 +66,7 @@ def deliver_webhook(delivery_id: int) -> None:
 @shared_task(name="eventsvc.sweep_webhooks")
 def sweep_webhooks() -> None:
     """Hand due webhook retries to the workers (run by beat every minute)."""
-    webhook_delivery.sweep()
+    with exclusive("sweep-webhooks") as mine:
+        if not mine:
+            return _skipped("sweep-webhooks")
+        webhook_delivery.sweep()

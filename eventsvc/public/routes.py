@@ -13,7 +13,8 @@ from ..forms import limit_registrations, registration_form_for
 from ..i18n import LANGUAGE_NAMES
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
-from ..services import follow_up
+from ..services import follow_up, poster
+from ..services.badges import BadgeFontMissing
 from ..services import privacy as data_rights
 from ..services import registrant
 from ..services.calendar import build_feed, build_ics, feed_events
@@ -73,6 +74,19 @@ def event(slug: str):
         "public/event.html", event=event, is_open=event.registration_open(),
         seats=seats_left(event), reports=registrant.published_reports(),
     )
+
+
+@bp.get("/events/<slug>/card.png")
+def event_card(slug: str):
+    """The 1200×630 picture that shared links show (``og:image``), in ``?lang=``."""
+    event = _visible_event(slug)
+    language = str(get_locale() or "en")
+    g.pop("chosen_language", None)  # a link preview's fetch chooses no visitor's language
+    try:
+        image = poster.card_png(event, language)
+    except BadgeFontMissing:
+        abort(404)
+    return Response(image, mimetype="image/png", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"], endpoint="register")

@@ -260,67 +260,153 @@ def _text(record: dict, name: str, limit: int) -> str:
 
 
 def validate_event(record: Any) -> EventValues:
-    """One event record as :class:`EventValues`; raises :class:`EventValueError`."""
+    """One event record as :class:`EventValues`; raises :class:`EventValueError` on the first problem."""
+    values, _problems = _check(record, first_only=True)
+    return values
+
+
+def event_problems(record: Any) -> dict[str, list[str]]:
+    """Every problem of an event record, by field, as English text (the API lists them all);
+    empty when :func:`validate_event` would accept it."""
+    return _check(record, first_only=False)[1]
+
+
+def _check(record: Any, first_only: bool) -> tuple[EventValues | None, dict[str, list[str]]]:
+    """The checks of a record, in the order of the fields; the first problem raises when
+    ``first_only``, else every independent check runs and the problems are collected."""
+    problems: dict[str, list[str]] = {}
+
+    def run(check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except EventValueError as error:
+            if first_only:
+                raise
+            problems.setdefault(error.field, []).append(error.message)
+            return _FAILED
+
     if not isinstance(record, dict):
-        raise EventValueError("event", "mapping", "must be a mapping of fields")
-    unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL), key=str)
-    if unknown:
-        raise EventValueError(str(unknown[0]), "unknown", "unknown field")
+        error = EventValueError("event", "mapping", "must be a mapping of fields")
+        if first_only:
+            raise error
+        return None, {"event": [error.message]}
+    for name in sorted(set(record) - set(REQUIRED) - set(OPTIONAL), key=str):
+        run(_refuse, str(name), "unknown", "unknown field")
     for name in REQUIRED:
         if record.get(name) in (None, ""):
-            raise EventValueError(name, "required", "is required")
+            run(_refuse, name, "required", "is required")
+    missing = set(problems)
+    slug = run(_slug, record) if "slug" not in missing else _FAILED
+    status = run(_status, record)
+    city = run(_text, record, "city", MAX_CITY) if "city" not in missing else _FAILED
+    if "country" not in missing:
+        run(_country, record)
+    zone = run(_zone, record) if "timezone" not in missing else _FAILED
+    starts_at = ends_at = opens = closes = _FAILED
+    if zone is not _FAILED:
+        if "starts_at" not in missing:
+            starts_at = run(_local_time, record, "starts_at", zone, required=True)
+        if "ends_at" not in missing:
+            ends_at = run(_local_time, record, "ends_at", zone, required=True)
+        if _FAILED not in (starts_at, ends_at) and ends_at < starts_at:
+            run(_refuse, "ends_at", "ends_before_start", "is before starts_at")
+        opens = run(_local_time, record, "registration_opens", zone, required=False)
+        closes = run(_local_time, record, "registration_closes", zone, required=False)
+        if opens not in (None, _FAILED) and closes not in (None, _FAILED) and closes < opens:
+            run(_refuse, "registration_closes", "closes_before_opens", "is before registration_opens")
+    capacity = run(_capacity, record)
+    waitlist = run(_waitlist, record)
+    languages = run(_languages, record)
+    offsets = run(_offsets, record)
+    notes = run(_notes, record)
+    title = run(_translated, record, "title", required=True) if "title" not in missing else _FAILED
+    description = run(_translated, record, "description", required=False)
+    venue = run(_translated, record, "venue", required=False)
+    questions = run(_questions, record.get("questions"))
+    if problems:
+        return None, problems
+    return EventValues(
+        slug=slug, title=title, description=description, venue=venue,
+        city=city, country=record["country"], timezone=zone.key, status=str(status),
+        starts_at=starts_at, ends_at=ends_at, registration_opens_at=opens, registration_closes_at=closes,
+        capacity=capacity, waitlist_enabled=waitlist, languages=list(languages),
+        reminder_offsets=offsets, questions=questions, notes=notes,
+    ), {}
+
+
+#: A check that failed (its problem is recorded); ``None`` is a value of its own.
+_FAILED: Any = object()
+
+
+def _refuse(field: str, code: str, message: str):
+    raise EventValueError(field, code, message)
+
+
+def _slug(record: dict) -> str:
     slug = record["slug"]
     if not isinstance(slug, str) or len(slug) > MAX_SLUG or not SLUG.match(slug):
         raise EventValueError("slug", "slug", "use lower-case letters, digits and single hyphens (at most 100)")
+    return slug
+
+
+def _status(record: dict) -> str:
     status = record.get("status", EventStatus.DRAFT)
     if status not in tuple(EventStatus):
         raise EventValueError("status", "status", f"must be one of {', '.join(EventStatus)}")
-    city = _text(record, "city", MAX_CITY)
+    return status
+
+
+def _country(record: dict) -> None:
     if record["country"] not in COUNTRIES:
         raise EventValueError("country", "country", "must be DE or CN")
+
+
+def _zone(record: dict) -> ZoneInfo:
     zone_name = record["timezone"]
     if not isinstance(zone_name, str) or len(zone_name) > MAX_ZONE or not valid_zone(zone_name.strip()):
         raise EventValueError("timezone", "timezone", f"unknown IANA time zone {zone_name!r}")
-    zone = ZoneInfo(zone_name.strip())
-    starts_at = _local_time(record, "starts_at", zone, required=True)
-    ends_at = _local_time(record, "ends_at", zone, required=True)
-    if ends_at < starts_at:
-        raise EventValueError("ends_at", "ends_before_start", "is before starts_at")
-    opens = _local_time(record, "registration_opens", zone, required=False)
-    closes = _local_time(record, "registration_closes", zone, required=False)
-    if opens and closes and closes < opens:
-        raise EventValueError("registration_closes", "closes_before_opens", "is before registration_opens")
+    return ZoneInfo(zone_name.strip())
+
+
+def _capacity(record: dict) -> int | None:
     capacity = record.get("capacity")
     if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)
                                  or not 0 <= capacity <= MAX_CAPACITY):
         raise EventValueError("capacity", "capacity",
                               f"must be a whole number of seats from 0 to {MAX_CAPACITY:,} (empty: unlimited)")
+    return capacity
+
+
+def _waitlist(record: dict) -> bool:
     waitlist = record.get("waitlist", True)
     if not isinstance(waitlist, bool):
         raise EventValueError("waitlist", "waitlist", "must be true or false")
+    return waitlist
+
+
+def _languages(record: dict) -> list:
     languages = record.get("languages", ["en", "zh"])
     if not isinstance(languages, (list, tuple)) or tuple(languages) not in LANGUAGE_PAIRS:
         raise EventValueError("languages", "languages", "must be two different languages of en, zh, de, e.g. [en, zh]")
+    return languages
+
+
+def _offsets(record: dict) -> list:
     offsets = record.get("reminder_offsets", list(DEFAULT_REMINDER_OFFSETS))
     try:
         if not isinstance(offsets, (list, str)):
             raise DurationError(repr(offsets))
-        offsets = parse_reminder_offsets(offsets)
+        return parse_reminder_offsets(offsets)
     except DurationError as error:
         raise EventValueError("reminder_offsets", "reminder_offsets",
                               f"cannot read {error}: use ISO 8601 durations of at most a year, "
                               "e.g. [P7D, P1D, PT3H]", part=str(error)) from None
+
+
+def _notes(record: dict):
     notes = record.get("notes", UNSET)
     if notes is not UNSET:
         if notes is not None and (not isinstance(notes, str) or "\x00" in notes or len(notes) > MAX_NOTES):
             raise EventValueError("notes", "notes", f"must be text of at most {MAX_NOTES} characters", max=MAX_NOTES)
         notes = (notes or "").replace("\r\n", "\n").strip() or None
-    return EventValues(
-        slug=slug, title=_translated(record, "title", required=True),
-        description=_translated(record, "description", required=False),
-        venue=_translated(record, "venue", required=False),
-        city=city, country=record["country"], timezone=zone.key, status=str(status),
-        starts_at=starts_at, ends_at=ends_at, registration_opens_at=opens, registration_closes_at=closes,
-        capacity=capacity, waitlist_enabled=waitlist, languages=list(languages),
-        reminder_offsets=offsets, questions=_questions(record.get("questions")), notes=notes,
-    )
+    return notes

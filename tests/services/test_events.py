@@ -193,3 +193,17 @@ def test_cancelling_a_published_event_by_import_tells_every_registrant(app):
     kinds = db.session.scalars(select(OutboundMail.kind).where(OutboundMail.registration_id == registration.id)).all()
     assert kinds.count("event_cancelled") == 1
     assert import_events([record(status="cancelled")]).unchanged == ["berlin-test"]
+
+
+def test_every_problem_of_a_record_is_listed_by_field():
+    from eventsvc.services.event_values import event_problems
+
+    problems = event_problems({"slug": "Bad Slug", "title": {"zh": "只有中文"}, "city": "Berlin", "country": "FR",
+                               "timezone": "Europe/Berlin", "starts_at": "2030-03-14T18:00:00",
+                               "ends_at": "2030-03-14T17:00:00", "capacity": -1, "colour": "red"})
+    assert set(problems) == {"slug", "country", "ends_at", "capacity", "title.en", "colour"}
+    assert problems["ends_at"] == ["is before starts_at"]
+    assert event_problems({"slug": "ok", "title": {"en": "T"}, "city": "Berlin", "country": "DE",
+                           "timezone": "Europe/Berlin", "starts_at": "2030-03-14T18:00:00",
+                           "ends_at": "2030-03-14T20:00:00"}) == {}
+    assert event_problems([]) == {"event": ["must be a mapping of fields"]}

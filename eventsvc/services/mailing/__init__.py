@@ -205,6 +205,7 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
                 pending.pop(0)
                 mark_sent(item.mail_id, now, route)
                 outcome.sent.append(item.mail_id)
+                log.info("mail %d sent through %s", item.mail_id, route)
     except _ConnectionLost as lost:
         _record_failure([(i.mail_id, i.attempts) for i in pending], lost.failure, outcome, route)
     except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT

@@ -32,6 +32,9 @@ registerRoute(
     && (url.pathname.startsWith("/static/") || /^\/organizer\/events\/[^/]+\/door\.webmanifest$/.test(url.pathname)),
   new StaleWhileRevalidate({
     cacheName: "eventsvc-door-static",
+    // Pages ask for /static/site.css?v=<hash> (eventsvc/assets.py); the files kept at install
+    // have no ?v=: match them all the same.
+    matchOptions: { ignoreSearch: true },
     plugins: [new CacheableResponsePlugin({ statuses: [200] }), new ExpirationPlugin({ maxEntries: 60 })],
   }),
 );
