@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from .services import access, doctor
+from .services.aftercare import FollowUpError, send_follow_up
 from .services.badges import BadgeFontMissing, write_badges
 from .services.events import SEED_FILE, EventImportError, find_event, import_events, load_events_file
 from .services.exports import ExportError, export_attendees_to_file
@@ -64,6 +65,20 @@ def invite_command(slug: str) -> None:
     if event is None:
         raise click.ClickException(f"No event has the slug {slug!r}.")
     click.echo(f"{invite(event.id)} invitations queued.")
+
+
+@events_cli.command("follow-up")
+@click.argument("slug")
+def follow_up_command(slug: str) -> None:
+    """Thank the attendees of the ended event SLUG and send the report to who missed it (once each)."""
+    event = find_event(slug)
+    if event is None:
+        raise click.ClickException(f"No event has the slug {slug!r}.")
+    try:
+        result = send_follow_up(event.id)
+    except FollowUpError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{result.thanked} thank-you and {result.missed} missed-you mails queued.")
 
 
 @events_cli.command("seed")

@@ -69,6 +69,17 @@ def _strict_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in _TRUE
 
 
+def _optional_hours(name: str) -> int | None:
+    """A whole number of hours, or ``None`` when unset, empty or ``off``; anything else stops the
+    app with a message naming the setting."""
+    value = (os.environ.get(name) or "").strip().lower()
+    if value in ("", "off", "0", "none"):
+        return None
+    if not value.isdigit() or not 0 < int(value) <= 24 * 365:
+        raise ValueError(f"{name} must be a whole number of hours from 1 to 8760, or off; got {value!r}")
+    return int(value)
+
+
 def _translated(name: str, default):
     """A setting that may differ per language: a JSON object (``{"en": …, "zh": …}``) or one
     text for every language."""
@@ -209,6 +220,8 @@ def load_settings(instance_path: str) -> dict:
                 "sweep-webhooks": {"task": "eventsvc.sweep_webhooks", "schedule": 60.0},
                 "send-reminders": {"task": "eventsvc.send_reminders", "schedule": 300.0},
                 "purge-personal-data": {"task": "eventsvc.purge_personal_data", "schedule": 86400.0},
+                # Does nothing unless FOLLOW_UP_AFTER_HOURS is set; safe to repeat (once per event).
+                "send-follow-ups": {"task": "eventsvc.send_follow_ups", "schedule": 900.0},
             },
         },
         "BABEL_DEFAULT_LOCALE": "en",
@@ -240,6 +253,9 @@ def load_settings(instance_path: str) -> dict:
         #: Days after an event's end when its registrations are anonymised and their mail deleted
         #: (the privacy notice promises twelve months; beat runs the purge daily).
         "PRIVACY_RETENTION_DAYS": _int("PRIVACY_RETENTION_DAYS", 365),
+        #: Hours after an event's end when beat sends the thank-you and missed-you mails (None: off,
+        #: organizers send them with the button or `flask events follow-up`).
+        "FOLLOW_UP_AFTER_HOURS": _optional_hours("FOLLOW_UP_AFTER_HOURS"),
         #: The version of the privacy notice that a registrant consents to; stored with the consent.
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2019-03"),
         #: The organization's name per language (JSON object) or one name for all of them.

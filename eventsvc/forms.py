@@ -242,3 +242,29 @@ def registration_form_for(event) -> type[RegistrationForm]:
     fields = {f"q_{question['key']}": _question_field(question) for question in event.questions}
     questions = {f"q_{question['key']}": question for question in event.questions}
     return type("EventRegistrationForm", (RegistrationForm,), {**fields, "questions": questions})
+
+
+def _rating_field(question: dict):
+    """A rating from 1 to 5, offered as five radio buttons."""
+    check = _answer_check({**question, "choices": [{"key": str(n)} for n in range(1, 6)]})
+    return RadioField(_InReadersLanguage(question["label"]), choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
+                      validate_choice=False, validators=[check])
+
+
+class FeedbackForm(FlaskForm):
+    """The event's feedback questions (fields ``q_<key>``), asked after the event."""
+
+    questions: dict = {}
+
+    def question_fields(self) -> list:
+        return [self[name] for name in self.questions]
+
+    answers = RegistrationForm.answers
+
+
+def feedback_form_for(event) -> type[FeedbackForm]:
+    """The feedback form of ``event``: a field ``q_<key>`` per feedback question."""
+    fields = {f"q_{question['key']}": (_rating_field(question) if question["type"] == "rating"
+                                       else _question_field(question)) for question in event.feedback or []}
+    questions = {f"q_{question['key']}": question for question in event.feedback or []}
+    return type("EventFeedbackForm", (FeedbackForm,), {**fields, "questions": questions})

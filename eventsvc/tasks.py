@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from flask import current_app
 
+from .services.aftercare import send_due_follow_ups
 from .services.mailing import send_from_outbox
 from .services.mailing import sweep_outbox as sweep
 from .services.mailing.outbox import SEND_MAIL_TASK
@@ -55,6 +56,12 @@ def purge_personal_data() -> None:
         if not mine:
             return _skipped("purge-personal-data")
         purge(current_app.config["PRIVACY_RETENTION_DAYS"])
+
+
+@shared_task(name="eventsvc.send_follow_ups")
+def send_follow_ups() -> None:
+    """Queue the thank-you and missed-you mails of events that ended FOLLOW_UP_AFTER_HOURS ago."""
+    send_due_follow_ups(current_app.config["FOLLOW_UP_AFTER_HOURS"])
 
 
 @shared_task(name=DELIVER_TASK)

@@ -126,6 +126,17 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                               "answer": "down", "duration_ms": 12}],
     },
     "0008": {
+        "events": [_event(3, "berlin-2019", feedback=[{"key": "overall", "type": "rating", "required": True,
+                                                      "label": {"en": "Overall"}}],
+                          follow_up_texts={"en": "The slides are online."}, follow_up_sent_at=T0)],
+        "registrations": [_registration(5, "zhou.min@example.cn", "周", "敏", "zh", event_id=3,
+                                        unsubscribe_token="unsubscribe-token-5", checked_in_at=T0,
+                                        certificate_id="certificate-id-5")],
+        "feedback_responses": [{"id": 1, "registration_id": 5, "event_id": 3, "answers": {"overall": 5},
+                                "created_at": T0, "updated_at": T0}],
+        "outbound_mails": [_mail(4, 5, "thank_you", "thank_you")],
+    },
+    "0009": {
         "organizers": [{"id": 3, "email": "li@partner.test", "name": "Li", "created_at": T0, "role": "organizer",
                         "password_hash": generate_password_hash("partner password"), "session_version": 4,
                         "disabled_at": T0, "language": "zh", "totp_secret": "JBSWY3DPEHPK3PXP",

@@ -3,6 +3,7 @@
 from .account_security import OrganizerSignIn, Passkey, PasswordReset, RecoveryCode
 from .consent import FollowUpConsent
 from .event import Event
+from .feedback import FeedbackResponse
 from .mail import OutboundMail
 from .message import Message
 from .organizer import ApiToken, EventGrant, Organizer
@@ -12,8 +13,8 @@ from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
-    "Message", "Organizer", "OrganizerRole", "OrganizerSignIn", "OutboundMail", "Passkey", "PasswordReset",
-    "RecoveryCode", "Registration", "RegistrationStatus", "Report", "ReportDownload", "WebhookAttempt",
-    "WebhookDelivery", "WebhookEndpoint",
+    "LIVE_STATUSES", "ApiToken", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent",
+    "MailKind", "MailStatus", "Message", "Organizer", "OrganizerRole", "OrganizerSignIn", "OutboundMail", "Passkey",
+    "PasswordReset", "RecoveryCode", "Registration", "RegistrationStatus", "Report", "ReportDownload",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -71,6 +71,13 @@ class Event(db.Model):
     )
     #: The organizer's own questions on the form (docs/architecture.md, "Events file").
     questions: Mapped[list] = mapped_column(JSONType, default=list)
+    #: Questions asked after the event (``/r/<token>/feedback``): the shape of ``questions``,
+    #: plus the type ``rating`` (1 to 5).
+    feedback: Mapped[list] = mapped_column(JSONType, default=list)
+    #: The organizer's own paragraph for the thank-you and missed-you mails, per language.
+    follow_up_texts: Mapped[dict] = mapped_column(JSONType, default=dict)
+    #: When the thank-you and missed-you mails were queued (beat sends them once).
+    follow_up_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: ICS SEQUENCE; rises whenever time or venue change, so calendars update the entry.
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     #: When a pending "event changed" notice is due (several edits in a row send one mail).

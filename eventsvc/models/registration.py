@@ -77,6 +77,9 @@ class Registration(db.Model):
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: The secret in the check-in QR code.
     checkin_code: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: The id in the certificate of attendance's verification link (``/certificates/<id>``),
+    #: given when the first certificate is made; random, so one certificate tells nothing of another's.
+    certificate_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     #: Answers to the event's own questions, by question key (a list for a multiple choice).
     answers: Mapped[dict] = mapped_column(JSONType, default=dict)
     #: When a mail to this address last bounced for good (empty: the address works, as far as we
@@ -94,6 +97,8 @@ class Registration(db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     event = relationship("Event", back_populates="registrations")
+    feedback = relationship("FeedbackResponse", back_populates="registration", uselist=False,
+                            cascade="all, delete-orphan", passive_deletes=True)
     mails = relationship(
         "OutboundMail", back_populates="registration", lazy="dynamic", order_by="OutboundMail.id"
     )

@@ -49,6 +49,10 @@ class MailKind(StrEnum):
     INVITATION = "invitation"
     #: The last mail after a registrant erased their data: it says that it is done.
     ERASED = "erased"
+    #: After the event, to those who came: the report, their certificate, the feedback form.
+    THANK_YOU = "thank_you"
+    #: After the event, to confirmed registrants who did not come: the report, the next events.
+    MISSED_YOU = "missed_you"
     #: A password-reset link, to an organizer (the row names the organizer, no registration).
     PASSWORD_RESET = "password_reset"
 

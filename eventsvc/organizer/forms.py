@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..models.message import AUDIENCES
 from ..services.durations import DurationError, parse_reminder_offsets
+from ..services.aftercare import MAX_PARAGRAPH
 from ..services.messages import MAX_BODY, MAX_SUBJECT
 from ..services.event_values import (LANGUAGE_PAIRS, MAX_CAPACITY, MAX_CITY, MAX_NOTES, MAX_SLUG,
                                      MAX_ZONE, SLUG, TEXT_LIMITS, valid_zone)
@@ -156,6 +157,10 @@ class EventForm(FlaskForm):
         _l("Your own questions on the registration form (YAML)"), validators=[Optional(), Length(max=50_000)],
         description=_l("A list, as in an events file: key, type (text, choice, multiple, yes_no), "
                        "required, label and choices, each label in en, zh and de."))
+    feedback = TextAreaField(
+        _l("Feedback questions after the event (YAML)"), validators=[Optional(), Length(max=50_000)],
+        description=_l("The same shape as the questions above, plus the type rating (1 to 5 stars). Guests "
+                       "answer them from their own page once the event has started."))
     notes = TextAreaField(_l("Notes for organizers"), validators=[Optional(), Length(max=MAX_NOTES)])
 
     def validate_ends_at(self, field) -> None:
@@ -185,3 +190,19 @@ class MessageForm(FlaskForm):
     def __init__(self, *args, languages=("en",), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.languages = list(languages)
+
+
+def _at_most():
+    return Length(max=MAX_PARAGRAPH, message=_l("Please use at most %(max)d characters."))
+
+
+class FollowUpForm(FlaskForm):
+    """The organizer's paragraph per language for the thank-you and missed-you mails."""
+
+    text_en = TextAreaField(_l("Your paragraph (English)"), validators=[Optional(), _at_most()],
+                            description=_l("Optional. Shown in both mails, after the greeting; blank lines "
+                                           "between paragraphs."))
+    text_zh = TextAreaField(_l("Your paragraph (Chinese)"), validators=[Optional(), _at_most()])
+    text_de = TextAreaField(_l("Your paragraph (German)"), validators=[Optional(), _at_most()])
+    #: "send" sends after saving; anything else saves and previews.
+    action = StringField(validators=[Optional(), Length(max=20)])

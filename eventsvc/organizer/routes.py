@@ -144,6 +144,7 @@ def kind_names() -> dict[str, str]:
         "waitlisted": _("Waiting-list notice"), "promoted": _("Seat from the waiting list"),
         "cancelled": _("Cancellation"), "reminder": _("Reminder"), "report": _("Report link"),
         "event_changed": _("Change notice"), "event_cancelled": _("Event cancellation"),
+        "thank_you": _("Thank-you after the event"), "missed_you": _("Missed-you after the event"),
     }
 
 

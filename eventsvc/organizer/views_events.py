@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext as _
 
 from ..models import Event, EventStatus
 from ..models.event import DEFAULT_REMINDER_OFFSETS
-from ..services import dashboard, event_admin, follow_up
+from ..services import dashboard, event_admin, feedback, follow_up
 from ..services.durations import describe_offsets
 from ..services.event_values import EventValueError, validate_event
 from ..services.events import events_for_organizers, find_event
@@ -56,6 +56,8 @@ def _form_for(event: Event) -> EventForm:
     form.notes.data = event.notes or ""
     form.questions.data = (yaml.safe_dump(event.questions, allow_unicode=True, sort_keys=False)
                            if event.questions else "")
+    form.feedback.data = (yaml.safe_dump(event.feedback, allow_unicode=True, sort_keys=False)
+                          if event.feedback else "")
     return form
 
 
@@ -78,13 +80,14 @@ def _record_from(form: EventForm) -> dict:
         "registration_opens": form.registration_opens_at.data,
         "registration_closes": form.registration_closes_at.data,
         "notes": form.notes.data,
-        "questions": _questions_from(form),
+        "questions": _questions_from(form.questions),
+        "feedback": _questions_from(form.feedback),
     }
 
 
-def _questions_from(form: EventForm):
-    """The questions field as data; text that is no YAML at all is refused by the validator."""
-    text = (form.questions.data or "").strip()
+def _questions_from(field):
+    """A questions field (YAML) as data; text that is no YAML at all is refused by the validator."""
+    text = (field.data or "").strip()
     if not text:
         return []
     try:
@@ -119,6 +122,7 @@ def _error_message(error: EventValueError) -> str:
                                   key=params.get("key", "")),
         "question_key_twice": lambda: _("The key “%(key)s” is used twice.", key=params.get("key", "")),
         "question_type": lambda: _("The type must be text, choice, multiple or yes_no."),
+        "feedback_type": lambda: _("The type must be text, choice, multiple, yes_no or rating."),
         "choices": lambda: _("A choice or multiple question needs its choices; the others have none."),
         "questions": lambda: _("Write a list of questions in YAML, as in an events file."),
     }
@@ -127,8 +131,9 @@ def _error_message(error: EventValueError) -> str:
 
 def _show_error(form: EventForm, error: EventValueError) -> None:
     name, _dot, language = error.field.partition(".")
-    if name == "questions":
-        form.questions.errors = list(form.questions.errors) + [f"{error.field}: {_error_message(error)}"]
+    if name in ("questions", "feedback"):
+        field = form[name]
+        field.errors = list(field.errors) + [f"{error.field}: {_error_message(error)}"]
         return
     name = f"{name}_{language}" if language else _FORM_FIELDS.get(name, name)
     field = getattr(form, name, None) or form.slug
@@ -238,5 +243,6 @@ def dashboard_view(slug: str):
     chart = dashboard.registrations_chart(dashboard.registrations_per_day(event),
                                           _("Registrations per day"))
     return render_template("organizer/dashboard.html", event=event, counts=counts, chart=chart,
-                           downloads=dashboard.report_downloads(event), action_form=ActionForm())
+                           downloads=dashboard.report_downloads(event), action_form=ActionForm(),
+                           feedback=feedback.summary(event) if event.feedback else [])
 

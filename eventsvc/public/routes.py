@@ -9,15 +9,17 @@ from flask_babel import gettext as _
 
 from .. import proof_of_work
 from ..extensions import csrf, limiter
-from ..forms import limit_registrations, registration_form_for
-from ..i18n import LANGUAGE_NAMES
+from ..forms import feedback_form_for, limit_registrations, registration_form_for
+from ..i18n import LANGUAGE_NAMES, city_name
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
-from ..services import follow_up, poster
+from ..services import certificates, feedback, follow_up, poster
 from ..services.badges import BadgeFontMissing
 from ..services import privacy as data_rights
 from ..services import registrant
 from ..services.calendar import build_feed, build_ics, feed_events
+from ..services.local_time import format_day
+from ..services.names import full_name
 from ..services.checkin import checkin_qr_svg
 from ..services.seats import live_counts
 from ..services.events import find_event, listed_events
@@ -172,6 +174,7 @@ def manage(token: str):
             position=waitlist_position(registration), reports=registrant.published_reports(),
             language_form=LanguageForm(language=registration.language), confirm_form=ConfirmForm(),
             qr_svg=checkin_qr_svg(registration.checkin_code, _("QR check-in code")),
+            now=utcnow(), feedback_window=feedback.FEEDBACK_WINDOW,
         )
 
 
@@ -285,9 +288,80 @@ def calendar_feed():
     return response
 
 
+@bp.get("/r/<token>/certificate.pdf")
+def certificate(token: str):
+    """The registrant's certificate of attendance; before the end or without a check-in a 404
+    page in their language says why."""
+    registration = _registration(token)
+    with force_locale(_registrant_language(registration)):
+        try:
+            pdf = certificates.certificate_pdf(registration, city_name)
+        except certificates.CertificateUnavailable as refused:
+            return render_template("public/no_certificate.html", reason=refused.code, token=token), 404
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="certificate-{registration.event.slug}.pdf"'})
+
+
+def _feedback_refusal(code: str, event) -> str:
+    """Why the feedback form is not open, in the reader's language."""
+    if code == "not_started":
+        return _("The feedback form opens when the event begins.")
+    if code == "closed":
+        return _("The feedback form closed on %(date)s.", date=format_day(feedback.closes_at(event), event.timezone))
+    if code == "no_questions":
+        return _("This event asks no feedback questions.")
+    return _("Only confirmed registrations can give feedback.")
+
+
+@bp.route("/r/<token>/feedback", methods=["GET", "POST"], endpoint="feedback")
+def feedback_view(token: str):
+    """The event's feedback questions, once it has started; one answer set, changeable for a while."""
+    registration = _registration(token)
+    event = registration.event
+    with force_locale(_registrant_language(registration)):
+        closes = format_day(feedback.closes_at(event), event.timezone)
+        try:
+            feedback.check_open(registration)
+        except feedback.FeedbackRefused as refused:
+            status = 404 if refused.code == "no_questions" else 403
+            return render_template("public/feedback.html", event=event, token=token, form=None, closes=closes,
+                                   refused=_feedback_refusal(refused.code, event)), status
+        form_class = feedback_form_for(event)
+        form = form_class() if request.method == "POST" else form_class(data={
+            f"q_{key}": str(value) if isinstance(value, int) else value
+            for key, value in feedback.answers_of(registration).items()})
+        if form.validate_on_submit():
+            try:
+                feedback.save_feedback(registration.id, form.answers())
+            except feedback.FeedbackRefused as refused:
+                return render_template("public/feedback.html", event=event, token=token, form=None, closes=closes,
+                                       refused=_feedback_refusal(refused.code, event)), 403
+            except feedback.FeedbackInvalid as invalid:
+                form[f"q_{invalid.key}"].errors = [_("Please choose one of the answers offered.")]
+            else:
+                return redirect(url_for("public.feedback", token=token, saved=1))
+        status = 422 if form.is_submitted() else 200
+        return render_template("public/feedback.html", event=event, token=token, form=form, closes=closes,
+                               saved=request.args.get("saved") == "1" and request.method == "GET"), status
+
+
+@bp.get("/certificates/<certificate_id>")
+def verify_certificate(certificate_id: str):
+    """Whether a certificate is genuine: the name, the event and the date, nothing else."""
+    registration = certificates.find_certificate(certificate_id)
+    if registration is None:
+        abort(404)
+    language = str(get_locale() or "en")
+    event = registration.event
+    return render_template("public/certificate.html",
+                           name=full_name(registration.family_name, registration.given_name),
+                           title=event.text("title", language), date=certificates.event_date(event, language))
+
+
 #: Pages whose URL holds the registrant's secret token.
 PRIVATE_ENDPOINTS = {"public.manage", "public.cancel", "public.change_language", "public.unsubscribe",
-                     "public.calendar", "public.consent", "public.data_download", "public.erase"}
+                     "public.calendar", "public.consent", "public.data_download", "public.erase",
+                     "public.certificate", "public.verify_certificate", "public.feedback"}
 
 
 @bp.after_request

@@ -32,7 +32,7 @@ SUGGESTED_ZONES = ("Europe/Berlin", "Asia/Shanghai", "Asia/Hong_Kong", "Europe/L
 _COMPARED = (
     "title", "description", "venue", "city", "country", "timezone", "starts_at", "ends_at",
     "capacity", "waitlist_enabled", "registration_opens_at", "registration_closes_at",
-    "languages", "status", "reminder_offsets", "questions", "notes",
+    "languages", "status", "reminder_offsets", "questions", "feedback", "notes",
 )
 
 
@@ -124,7 +124,7 @@ def _saved(save) -> Event:
 #: Fields a copy takes over: texts and settings, not the status, registrations or history.
 _COPIED = ("title", "description", "venue", "city", "country", "timezone", "starts_at", "ends_at",
            "capacity", "waitlist_enabled", "registration_opens_at", "registration_closes_at",
-           "languages", "reminder_offsets", "questions", "notes")
+           "languages", "reminder_offsets", "questions", "feedback", "notes")
 
 
 def copy_event(event_id: int) -> Event:

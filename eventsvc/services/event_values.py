@@ -12,7 +12,8 @@ Record fields: ``slug``, ``title``, ``city``, ``country`` (DE or CN), ``timezone
 null: unlimited), ``languages`` (default [en, zh]), ``waitlist`` (default true),
 ``reminder_offsets`` (ISO 8601 or words, default [P7D, P1D]), ``registration_opens`` and
 ``registration_closes`` (local times), ``questions`` (the organizer's own questions on the form,
-see :func:`_questions`) and ``notes`` (for organizers; left as it is when absent) are optional. Any other key is refused as a likely typo.
+see :func:`_questions`), ``feedback`` (questions asked after the event, the same shape plus the
+type ``rating``) and ``notes`` (for organizers; left as it is when absent) are optional. Any other key is refused as a likely typo.
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ MAX_CAPACITY = 1_000_000
 REQUIRED = ("slug", "title", "city", "country", "timezone", "starts_at", "ends_at")
 OPTIONAL = (
     "status", "description", "venue", "capacity", "languages", "waitlist", "reminder_offsets",
-    "registration_opens", "registration_closes", "questions", "notes",
+    "registration_opens", "registration_closes", "questions", "feedback", "notes",
 )
 QUESTION_TYPES = ("text", "choice", "multiple", "yes_no")
+#: Feedback questions (asked after the event) may also ask for a rating from 1 to 5.
+FEEDBACK_TYPES = QUESTION_TYPES + ("rating",)
+RATING_SCALE = (1, 2, 3, 4, 5)
 #: A question's or a choice's key: it names the form field ``q_<key>`` and the export column.
 QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_QUESTIONS, MAX_CHOICES, MAX_LABEL = 20, 30, 300
@@ -92,6 +96,7 @@ class EventValues:
     languages: list
     reminder_offsets: list
     questions: list = field(default_factory=list)
+    feedback: list = field(default_factory=list)
     notes: str | None = UNSET
 
     def columns(self) -> dict:
@@ -203,17 +208,17 @@ def _label(value, where: str) -> dict:
     return result
 
 
-def _questions(value) -> list[dict]:
+def _questions(value, name: str = "questions", types: tuple = QUESTION_TYPES) -> list[dict]:
     """The organizer's questions: ``key`` (a plain identifier), ``type`` (text, choice, multiple,
-    yes_no), ``required`` (default false), ``label`` (translated) and, for choice and multiple,
-    ``choices`` (each a ``key`` and a ``label``)."""
+    yes_no; for ``feedback`` also rating), ``required`` (default false), ``label`` (translated)
+    and, for choice and multiple, ``choices`` (each a ``key`` and a ``label``)."""
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_QUESTIONS:
-        raise EventValueError("questions", "questions", f"must be a list of at most {MAX_QUESTIONS} questions")
+        raise EventValueError(name, "questions", f"must be a list of at most {MAX_QUESTIONS} questions")
     questions, keys = [], set()
     for number, question in enumerate(value, start=1):
-        where = f"questions.{number}"
+        where = f"{name}.{number}"
         if not isinstance(question, dict):
             raise EventValueError(where, "questions", "must be a mapping with key, type, label")
         unknown = sorted(set(question) - {"key", "type", "required", "label", "choices"}, key=str)
@@ -227,8 +232,9 @@ def _questions(value) -> list[dict]:
             raise EventValueError(f"{where}.key", "question_key_twice", f"{key} appears twice", key=key)
         keys.add(key)
         kind = question.get("type")
-        if kind not in QUESTION_TYPES:
-            raise EventValueError(f"{where}.type", "question_type", f"must be one of {', '.join(QUESTION_TYPES)}")
+        if kind not in types:
+            raise EventValueError(f"{where}.type", "question_type" if types == QUESTION_TYPES else "feedback_type",
+                                  f"must be one of {', '.join(types)}")
         required = question.get("required", False)
         if not isinstance(required, bool):
             raise EventValueError(f"{where}.required", "waitlist", "must be true or false")
@@ -323,6 +329,7 @@ def _check(record: Any, first_only: bool) -> tuple[EventValues | None, dict[str,
     description = run(_translated, record, "description", required=False)
     venue = run(_translated, record, "venue", required=False)
     questions = run(_questions, record.get("questions"))
+    feedback = run(_questions, record.get("feedback"), "feedback", FEEDBACK_TYPES)
     if problems:
         return None, problems
     return EventValues(
@@ -330,7 +337,7 @@ def _check(record: Any, first_only: bool) -> tuple[EventValues | None, dict[str,
         city=city, country=record["country"], timezone=zone.key, status=str(status),
         starts_at=starts_at, ends_at=ends_at, registration_opens_at=opens, registration_closes_at=closes,
         capacity=capacity, waitlist_enabled=waitlist, languages=list(languages),
-        reminder_offsets=offsets, questions=questions, notes=notes,
+        reminder_offsets=offsets, questions=questions, feedback=feedback, notes=notes,
     ), {}
 
 

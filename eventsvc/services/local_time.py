@@ -110,3 +110,8 @@ def format_moment(value: datetime | None, zone: str, with_zone: bool = True) -> 
     time = format_time(local, "short", locale=language)
     text = f"{day} {time}" if language == "zh" else f"{day}, {time}"
     return _with_zone(text, zone, language) if with_zone else text
+
+
+def format_day(value: datetime, zone: str) -> str:
+    """A day in ``zone``, written the reader's way: ``2030年3月28日``, ``28. März 2030``."""
+    return format_date(value.astimezone(ZoneInfo(zone)), "long", locale=_language())

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import Event, FollowUpConsent, MailKind, MailStatus, OutboundMail, Registration
+from ..models import Event, FeedbackResponse, FollowUpConsent, MailKind, MailStatus, OutboundMail, Registration
 from ..models.registration import new_token
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
@@ -39,6 +39,7 @@ def registrant_data(registration: Registration) -> dict:
     mails = db.session.scalars(select(OutboundMail).where(OutboundMail.registration_id == registration.id)
                                .order_by(OutboundMail.id))
     follow_up = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))
+    feedback = db.session.scalar(select(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id))
     return {
         "registration": {
             "id": registration.public_id, "event": event.slug, "event_title": event.title,
@@ -50,6 +51,8 @@ def registrant_data(registration: Registration) -> dict:
             "promoted_at": _time(registration.promoted_at), "cancelled_at": _time(registration.cancelled_at),
             "checked_in_at": _time(registration.checked_in_at),
         },
+        "feedback": ({"answers": feedback.answers, "given_at": _time(feedback.created_at),
+                      "changed_at": _time(feedback.updated_at)} if feedback else None),
         "consents": {
             "privacy_notice": {"given_at": _time(registration.privacy_consent_at),
                                "notice_version": registration.privacy_consent_version},
@@ -79,6 +82,10 @@ def _anonymise(registration: Registration, now: datetime) -> None:
     registration.email_bounced_at = None
     registration.unsubscribed_at = registration.unsubscribed_at or now
     registration.checkin_code = new_token()
+    registration.certificate_id = None  # its verification page would confirm an erased name
+    # Feedback may hold anything the registrant wrote about themselves.
+    db.session.execute(delete(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
+                       .execution_options(synchronize_session=False))
     registration.erased_at = now
 
 

@@ -132,6 +132,7 @@ def _pages(server, slug, token):
         ("organizer-checkin", f"/organizer/events/{slug}/checkin", None),
         ("organizer-mail-log", "/organizer/mail", None),
         ("organizer-messages", f"/organizer/events/{slug}/messages", preview_message),
+        ("organizer-follow-up", f"/organizer/events/{slug}/follow-up", None),
         ("organizer-account", "/organizer/account", None),
         ("organizer-two-factor", "/organizer/account/two-factor", None),
         ("organizer-totp-enrol", "/organizer/account/two-factor", start_totp),

@@ -62,7 +62,8 @@ SWEEP_GRACE = timedelta(seconds=30)
 
 #: Kinds that are moot once the registration is cancelled (the cancellation mail itself is not).
 _MOOT_AFTER_CANCEL = {MailKind.CONFIRMATION, MailKind.ALREADY_REGISTERED, MailKind.WAITLISTED,
-                      MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED, MailKind.MESSAGE}
+                      MailKind.PROMOTED, MailKind.REMINDER, MailKind.EVENT_CHANGED, MailKind.MESSAGE,
+                      MailKind.THANK_YOU, MailKind.MISSED_YOU}
 
 
 def init_app(app: Flask) -> None:
@@ -100,9 +101,10 @@ def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
             return f"the event is {event.status}"
         if event.starts_at <= now:
             return "the event has started"
-    if mail.kind in {MailKind.REMINDER, MailKind.REPORT} and registration.unsubscribed_at is not None:
+    if mail.kind in {MailKind.REMINDER, MailKind.REPORT, MailKind.MISSED_YOU} and registration.unsubscribed_at is not None:
         return "the registrant unsubscribed"
-    if mail.kind in {MailKind.REMINDER, MailKind.REPORT, MailKind.INVITATION} and registration.email_bounced_at is not None:
+    if mail.kind in {MailKind.REMINDER, MailKind.REPORT, MailKind.INVITATION, MailKind.THANK_YOU,
+                     MailKind.MISSED_YOU} and registration.email_bounced_at is not None:
         return "the address bounces"
     if mail.kind == MailKind.INVITATION:
         consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == registration.email))

@@ -45,7 +45,7 @@ from .render import (
 SHARED_KINDS = frozenset({
     MailKind.CONFIRMATION, MailKind.PROMOTED, MailKind.WAITLISTED, MailKind.CANCELLED,
     MailKind.REMINDER, MailKind.REPORT, MailKind.MESSAGE, MailKind.EVENT_CHANGED,
-    MailKind.EVENT_CANCELLED,
+    MailKind.EVENT_CANCELLED, MailKind.THANK_YOU, MailKind.MISSED_YOU,
 })
 
 

@@ -30,6 +30,7 @@ from ..local_time import format_when, other_side_zone, zone_label
 from ..names import full_name
 from ..organization import organization
 from ..seats import waitlist_position
+from ..series import next_events
 
 #: What each mail is called in its subject; ``{title}`` is the event's title.
 SUBJECTS = {
@@ -45,6 +46,8 @@ SUBJECTS = {
     "consent": _l("Please confirm: news of follow-up events"),
     "invitation": _l("Invitation: %(title)s"),
     "erased": _l("Your data is erased: %(title)s"),
+    "thank_you": _l("Thank you for coming: %(title)s"),
+    "missed_you": _l("Sorry we missed you: %(title)s"),
 }
 #: Columns one language's subject may take, so that a phone shows it before the second language.
 SUBJECT_COLUMNS = 60
@@ -55,7 +58,9 @@ ICS_CANCEL_KINDS = {MailKind.CANCELLED, MailKind.EVENT_CANCELLED}
 #: Mails that carry the check-in QR code: the ones that give a seat.
 QR_KINDS = {MailKind.CONFIRMATION, MailKind.PROMOTED}
 #: Mails a registrant may opt out of (RFC 8058 one-click); the rest are transactional.
-UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT}
+UNSUBSCRIBABLE_KINDS = {MailKind.REMINDER, MailKind.REPORT, MailKind.MISSED_YOU}
+#: The mails after the event (services/aftercare.py).
+FOLLOW_UP_KINDS = {MailKind.THANK_YOU, MailKind.MISSED_YOU}
 
 #: What follows a label ("When: …"): Chinese text takes the full-width colon, with no space.
 COLONS = {"zh": "："}
@@ -150,6 +155,18 @@ def person_fields(mail: OutboundMail, registration: Registration, preview: bool 
 #: The template variables that differ from reader to reader of one mail (see
 #: :mod:`.audience`): a template may print them, but not test or transform them.
 PERSON_FIELDS = ("name", "manage_url", "unsubscribe_url", "qr_cid")
+
+
+def follow_up_links(mail: OutboundMail, event: Event, base_url: str) -> dict:
+    """What the thank-you and missed-you mails show besides the report: the organizer's paragraph,
+    whether the thank-you links the feedback form (its link and the certificate's hang off the
+    reader's ``manage_url``), and for the missed-you mail the series' next events."""
+    return {
+        "follow_up_texts": event.follow_up_texts or {},
+        "asks_feedback": mail.kind == MailKind.THANK_YOU and bool(event.feedback),
+        "next_events": ([(upcoming, f"{base_url}/events/{upcoming.slug}") for upcoming in next_events(event)]
+                        if mail.kind == MailKind.MISSED_YOU else []),
+    }
 
 
 def _changes(mail: OutboundMail, event: Event, language: str) -> list[tuple[str, str, str]]:
@@ -285,6 +302,8 @@ def render_parts(mail: OutboundMail, reader: Registration, event: Event, reports
             message = db.session.get(Message, payload["message_id"])
             subjects, bodies = message.subjects, message.bodies
         extra["message_subjects"], extra["message_bodies"] = subjects, bodies
+    if mail.kind in FOLLOW_UP_KINDS:
+        extra.update(follow_up_links(mail, event, base_url))
     if mail.kind == MailKind.REPORT:
         language = (mail.payload or {}).get("language") or mail.dedupe_key.partition(":")[2]
         extra["report"] = db.session.scalar(select(Report).where(Report.language == language))
