@@ -165,7 +165,10 @@ def revoke_command(email: str, slug: str) -> None:
 @click.option("--name", default="API", help="What the token is for.")
 @click.option("--event", "slug", default=None, help="Narrow the token to this event's slug.")
 @click.option("--days", default=DEFAULT_TOKEN_DAYS, show_default=True, help="Days until the token expires.")
-def create_token_command(email: str, name: str, slug: str | None, days: int) -> None:
+@click.option("--scope", type=click.Choice(["read", "write", "checkin"]), default=None,
+              help="read: the API's reading routes; write: also its writes; checkin: only the door's "
+                   "routes (the one scope of a checkin account, and its default).")
+def create_token_command(email: str, name: str, slug: str | None, days: int, scope: str | None) -> None:
     """Create an API token for the organizer EMAIL and print it (it is shown only once)."""
     event = None
     if slug is not None:
@@ -173,7 +176,10 @@ def create_token_command(email: str, name: str, slug: str | None, days: int) -> 
         if event is None:
             raise click.ClickException(f"No event has the slug {slug}.")
     try:
-        _token, secret = create_api_token(email, name, event, days)
+        if scope is None:
+            owner = find_organizer(email)
+            scope = "checkin" if owner is not None and owner.role == "checkin" else "read"
+        _token, secret = create_api_token(email, name, event, days, scope=scope)
     except OrganizerError as error:
         raise click.ClickException(str(error)) from error
     click.echo(secret)

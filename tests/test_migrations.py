@@ -137,6 +137,18 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
         "outbound_mails": [_mail(4, 5, "thank_you", "thank_you")],
     },
     "0009": {
+        "registrations": [_registration(6, "lena.vogel@example.de", "Vogel", "Lena", "de",
+                                        checked_in_at=T0, checkin_door="Nord", updated_at=T0,
+                                        unsubscribe_token="unsubscribe-token-6")],
+        "api_tokens": [{"id": 3, "organizer_id": 2, "name": "Gate", "created_at": T0, "scope": "checkin",
+                        "token_hash": hashlib.sha256(b"evt_gate").hexdigest(), "prefix": "evt_gate",
+                        "event_id": 1, "expires_at": T0 + timedelta(days=3650)}],
+        "checkin_scans": [{"id": 1, "event_id": 1, "scan_id": "3f0c7a9e-door-scan", "registration_id": 6,
+                           "code": f"checkin-code-{6:040d}", "kind": "entry", "scanned_at": T0, "received_at": T0,
+                           "door": "Nord", "device": "phone-1", "offline": True, "outcome": "checked_in",
+                           "organizer_id": 2, "reason": ""}],
+    },
+    "0010": {
         "organizers": [{"id": 3, "email": "li@partner.test", "name": "Li", "created_at": T0, "role": "organizer",
                         "password_hash": generate_password_hash("partner password"), "session_version": 4,
                         "disabled_at": T0, "language": "zh", "totp_secret": "JBSWY3DPEHPK3PXP",

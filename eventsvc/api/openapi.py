@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 
+from .openapi_door import SCHEMAS as DOOR_SCHEMAS
+from .openapi_door import door_paths
+
 _TEXT_BY_LANGUAGE = {
     "type": "object",
     "description": "Text per language, falling back to English.",
@@ -51,10 +54,16 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": f"{base_url}/api/v1"}],
         "components": {
-            "securitySchemes": {"organizerToken": {"type": "http", "scheme": "bearer",
-                                                   "description": "An organizer API token."}},
+            "securitySchemes": {
+                "organizerToken": {"type": "http", "scheme": "bearer",
+                                   "description": "An organizer API token (scopes read, write, checkin)."},
+                "organizerSession": {"type": "apiKey", "in": "cookie", "name": "session",
+                                     "description": "The organizer pages' login session (the door's routes "
+                                                    "only); a POST carries the page's CSRF token in X-CSRFToken."},
+            },
             "schemas": {
                 "Error": _ERROR,
+                **DOOR_SCHEMAS,
                 "FieldErrors": {
                     "type": "object",
                     "required": ["errors"],
@@ -133,8 +142,9 @@ def openapi_document() -> dict:
             "/events/{slug}/registrations": {
                 "get": {
                     "operationId": "listRegistrations",
-                    "summary": "Registrations of an event, in registration order, a page at a time.",
-                    "security": [{"organizerToken": []}],
+                    "summary": "Registrations of an event, in registration order, a page at a time; "
+                               "with `q` the door's search instead (`items` of DoorItem, at most 50).",
+                    "security": [{"organizerToken": []}, {"organizerSession": []}],
                     "parameters": [
                         slug,
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
@@ -143,12 +153,16 @@ def openapi_document() -> dict:
                          "description": "`next_cursor` of the previous page (opaque)."},
                         {"name": "status", "in": "query",
                          "schema": {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]}},
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                         "description": "Search by name (also toneless pinyin, ASCII umlauts), organization "
+                                        "or address; the only use of this route for `checkin` tokens."},
                     ],
                     "responses": {
-                        "200": {"description": "One page; `next_cursor` is null on the last.",
+                        "200": {"description": "One page; `next_cursor` is null on the last. With `q`: `items`.",
                                 "content": {"application/json": {"schema": {"type": "object", "properties": {
                                     "data": {"type": "array", "items": {"$ref": "#/components/schemas/Registration"}},
-                                    "next_cursor": {"type": ["string", "null"]}}}}}},
+                                    "next_cursor": {"type": ["string", "null"]},
+                                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/DoorItem"}}}}}}},
                         "400": _error_response("A bad limit, status or cursor."),
                         "401": unauthorized,
                         "404": _error_response("No such event."),
@@ -185,6 +199,7 @@ def openapi_document() -> dict:
                     },
                 },
             },
+            **door_paths(slug, unauthorized, _error_response),
             "/challenge": {
                 "get": {
                     "operationId": "challenge",

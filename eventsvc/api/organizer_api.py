@@ -15,62 +15,18 @@ import binascii
 
 from flask import g, jsonify, request
 
-from ..models import ApiToken, Event, EventStatus, Registration
+from ..models import Event, EventStatus, OrganizerRole, Registration, TokenScope
 from ..models.registration import REGISTRATION_STATUSES
 from ..services.attendees import registrations_after
 from ..services.events import events_in_start_order, find_event
-from ..services.access import may_see, token_event_ids
-from ..services.organizers import token_for_secret
+from ..services.access import may_see
+from .auth import authenticate, not_found, token_or_session
 from .blueprint import bp
+from .door import search_registrations
 from .openapi import openapi_document
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
-
-
-class _NoToken:
-    """Marks a request that presented no Authorization header at all."""
-
-
-def _presented_token() -> str | None | type[_NoToken]:
-    header = request.headers.get("Authorization")
-    if header is None:
-        return _NoToken
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        return None
-    return secret.strip()
-
-
-def _unauthorized(message: str, invalid: bool):
-    challenge = 'Bearer realm="eventsvc"'
-    if invalid:
-        challenge += ', error="invalid_token"'
-    response = jsonify(error="unauthorized", message=message)
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = challenge
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _authenticate(required: bool):
-    """Find the organizer of the presented token; returns a 401 response when it will not do.
-
-    A token that is presented but wrong is refused even where none is required: a client with
-    a broken token should learn so, not quietly get less.
-    """
-    secret = _presented_token()
-    if isinstance(secret, str) and "\x00" in secret:
-        secret = None
-    if secret is _NoToken:
-        g.api_token = None
-        return _unauthorized("An organizer API token is required.", invalid=False) if required else None
-    token: ApiToken | None = token_for_secret(secret) if secret else None
-    if token is None:
-        return _unauthorized("The API token is missing, wrong, expired or revoked.", invalid=True)
-    g.api_token = token
-    g.api_event_ids = token_event_ids(token)
-    return None
 
 
 def _bad_request(message: str, field: str | None = None):
@@ -143,7 +99,7 @@ def decode_cursor(cursor: str) -> int | None:
 @bp.get("/events")
 def list_events():
     """Published events for everyone; with a token also the drafts and cancelled events it reaches."""
-    refusal = _authenticate(required=False)
+    refusal = authenticate(required=False)
     if refusal is not None:
         return refusal
     if g.api_token is None:
@@ -155,11 +111,15 @@ def list_events():
 
 
 @bp.get("/events/<slug>/registrations")
+@token_or_session("read", "checkin")
 def list_registrations(slug: str):
-    """Registrations of an event in registration order, ``limit`` at a time, after ``cursor``."""
-    refusal = _authenticate(required=True)
-    if refusal is not None:
-        return refusal
+    """Registrations of an event in registration order, ``limit`` at a time, after ``cursor``;
+    with ``?q=`` the door's search instead (which ``checkin`` tokens and accounts may use)."""
+    if "q" in request.args:
+        return search_registrations(slug)
+    if (g.api_token is not None and g.api_token.scope == TokenScope.CHECKIN) or \
+            g.api_organizer.role == OrganizerRole.CHECKIN:
+        return not_found()
     event = find_event(slug)
     if event is None or not may_see(g.api_event_ids, event):
         return jsonify(error="not_found", message=f"No event has the slug {slug!r}."), 404

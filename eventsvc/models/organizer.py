@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .statuses import OrganizerRole, one_of
+from .statuses import OrganizerRole, TokenScope, one_of
 from .types import UTCDateTime, utcnow
 
 
@@ -83,6 +83,7 @@ class ApiToken(db.Model):
     """A token for API v1; only its hash is stored, the token is shown once."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(one_of("scope", TokenScope), name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organizer_id: Mapped[int] = mapped_column(
@@ -96,6 +97,9 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     #: The one event the token is narrowed to; empty: every event its owner may see.
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    #: ``read`` (what tokens could before scopes), ``write`` (also the API's writes) or ``checkin``
+    #: (only the door's routes of its owner's events).
+    scope: Mapped[str] = mapped_column(String(8), default=TokenScope.READ, server_default=TokenScope.READ.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: After this the token is refused like a revoked one.
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

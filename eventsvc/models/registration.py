@@ -46,6 +46,7 @@ class Registration(db.Model):
             sqlite_where=text("status <> 'cancelled'"),
         ),
         Index("ix_registrations_event_status_created", "event_id", "status", "created_at"),
+        Index("ix_registrations_event_updated", "event_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,8 +64,10 @@ class Registration(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     #: confirmed, waitlisted or cancelled.
     status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.CONFIRMED)
-    #: When the person was let in at the door.
+    #: When the person was let in at the door (the earliest entry scan's time).
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The door of that scan ("North", "北门"); empty when none was named.
+    checkin_door: Mapped[str | None] = mapped_column(String(100))
     #: When the person accepted the privacy notice, and which version of it.
     privacy_consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     privacy_consent_version: Mapped[str] = mapped_column(String(20))
@@ -90,6 +93,9 @@ class Registration(db.Model):
     #: Whether the registrant wants the Chinese edition of the report when it appears.
     wants_report: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When anything of the registration last changed: the door's check-in list sends what
+    #: changed since a device's last fetch.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     #: When a waitlisted registration got its seat.
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -65,6 +65,24 @@ class OrganizerRole(StrEnum):
     CHECKIN = "checkin"
 
 
+class ScanKind(StrEnum):
+    """What a row of the check-in log records."""
+
+    ENTRY = "entry"
+    #: A device in exit mode saw the guest leave (for the "inside now" count).
+    EXIT = "exit"
+    #: An organizer took a check-in back (a wrong scan), with a reason.
+    UNDO = "undo"
+
+
+class TokenScope(StrEnum):
+    """What an API token may do: read (every token made before scopes), write, or only check in."""
+
+    READ = "read"
+    WRITE = "write"
+    CHECKIN = "checkin"
+
+
 #: Statuses that hold a seat or a place in line; at most one such registration per address.
 LIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 

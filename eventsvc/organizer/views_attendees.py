@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..models import Registration
 from ..models.registration import REGISTRATION_STATUSES
-from ..services import attendees, checkin, exports, registration as registration_service
+from ..services import attendees, checkin, door_stats, exports, registration as registration_service
 from ..services import badges as badge_service
 from ..services.local_time import format_moment
 from ..services.names import full_name
@@ -79,7 +80,7 @@ def check_in_attendee(slug: str, public_id: str):
     event = load_event(slug)
     registration = load_registration(event, public_id)
     if ActionForm().validate_on_submit():
-        outcome = checkin.check_in_registration(registration.id)
+        outcome = checkin.check_in_registration(registration.id, organizer_id=current_user.id)
         flash(outcome_message(outcome), "info" if outcome.outcome == "checked_in" else "error")
     return redirect(url_for("organizer.attendee", slug=slug, public_id=public_id))
 
@@ -95,6 +96,15 @@ def export_csv(slug: str):
     """Streamed: rows leave as they are read, 100,000 of them never sit in memory."""
     event = load_event(slug)
     return _download(event, "csv", stream_with_context(exports.iter_csv(event)))
+
+
+@bp.get("/events/<slug>/checkins.csv")
+def checkin_log_csv(slug: str):
+    """The check-in log, one row per scan (organizers and admins: not in the check-in role's pages)."""
+    event = load_event(slug)
+    response = Response(stream_with_context(door_stats.iter_log_csv(event)), mimetype=exports.MIMETYPES["csv"])
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.export_filename(event, "csv", "checkins")}"'
+    return response
 
 
 @bp.get("/events/<slug>/attendees.xlsx")
@@ -168,7 +178,7 @@ def checkin_page(slug: str):
     form = CheckinForm()
     outcome = None
     if form.validate_on_submit():
-        outcome = checkin.check_in(event, form.code.data)
+        outcome = checkin.check_in(event, form.code.data, organizer_id=current_user.id)
         form = CheckinForm(formdata=None)
     return render_template("organizer/checkin.html", event=event, form=form, outcome=outcome,
                            message=outcome_message(outcome) if outcome else None)

@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext as _
 
 from ..models import Event, EventStatus
 from ..models.event import DEFAULT_REMINDER_OFFSETS
-from ..services import dashboard, event_admin, feedback, follow_up
+from ..services import dashboard, door_stats, event_admin, feedback, follow_up
 from ..services.durations import describe_offsets
 from ..services.event_values import EventValueError, validate_event
 from ..services.events import events_for_organizers, find_event
@@ -242,7 +242,10 @@ def dashboard_view(slug: str):
     counts = dashboard.event_counts(event)
     chart = dashboard.registrations_chart(dashboard.registrations_per_day(event),
                                           _("Registrations per day"))
+    door = door_stats.live_figures(event)
+    arrivals = door_stats.arrivals_chart(door, event.zone, _("Arrivals per five minutes"))
     return render_template("organizer/dashboard.html", event=event, counts=counts, chart=chart,
                            downloads=dashboard.report_downloads(event), action_form=ActionForm(),
-                           feedback=feedback.summary(event) if event.feedback else [])
+                           feedback=feedback.summary(event) if event.feedback else [],
+                           door=door, arrivals_chart=arrivals)
 

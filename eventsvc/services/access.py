@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import ApiToken, Event, EventGrant, Organizer, OrganizerRole
+from ..models import ApiToken, Event, EventGrant, Organizer, OrganizerRole, TokenScope
 from .transaction import transaction
 
 
@@ -28,9 +28,10 @@ def event_ids_of(organizer: Organizer) -> set[int] | None:
 def token_event_ids(token: ApiToken) -> set[int] | None:
     """What an API token reaches: its owner's events, narrowed to its one event if it has one.
 
-    A ``checkin`` account's token reaches nothing: that role sees no attendee list.
+    A ``checkin`` account's token reaches its events only with the ``checkin`` scope (which the
+    API keeps to the door's routes); one made before scopes existed reaches nothing.
     """
-    if token.organizer.role == OrganizerRole.CHECKIN:
+    if token.organizer.role == OrganizerRole.CHECKIN and token.scope != TokenScope.CHECKIN:
         return set()
     owner = event_ids_of(token.organizer)
     if token.event_id is None:

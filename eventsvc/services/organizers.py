@@ -6,10 +6,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ApiToken, Event, Organizer, OrganizerRole
+from ..models import ApiToken, Event, Organizer, OrganizerRole, TokenScope
 from ..models.organizer import hash_api_token
 from ..models.types import utcnow
 from .sign_ins import end_all_sessions
@@ -23,6 +24,8 @@ TOKEN_PREFIX = "evs_"
 DEFAULT_TOKEN_DAYS = 365
 #: The longest life a token may be given.
 MAX_TOKEN_DAYS = 5 * 365
+#: A token's last use is written at most this often: a door device calls several times a second.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 #: A hash to check against when the address is unknown, so a login with an unknown address takes
 #: as long as one with a wrong password and the timing reveals nothing about who has an account.
@@ -127,22 +130,28 @@ def remember_language(organizer: Organizer, language: str) -> None:
 
 
 def create_api_token(email: str, name: str, event: Event | None = None,
-                     days: int = DEFAULT_TOKEN_DAYS, now: datetime | None = None) -> tuple[ApiToken, str]:
+                     days: int = DEFAULT_TOKEN_DAYS, now: datetime | None = None,
+                     scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
     """Create an API token for the organizer ``email``; returns the row and the secret.
 
     The token carries its owner's access, narrowed to ``event`` when one is given, and stops
-    working after ``days``. Only the SHA-256 of the secret is stored: the secret is shown once,
-    to whoever created it.
+    working after ``days``. Its ``scope`` says what it may do (``read``, ``write``, ``checkin``);
+    a ``checkin`` account's tokens are ``checkin`` only. Only the SHA-256 of the secret is
+    stored: the secret is shown once, to whoever created it.
     """
     organizer = find_organizer(email)
     if organizer is None:
         raise OrganizerError(f"No organizer has the address {normalize_email(email)}.")
+    if scope not in set(TokenScope):
+        raise OrganizerError(f"{scope} is not a scope; use read, write or checkin.")
+    if organizer.role == OrganizerRole.CHECKIN and scope != TokenScope.CHECKIN:
+        raise OrganizerError(f"{organizer.email} is a check-in account: its tokens can only have the scope checkin.")
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise OrganizerError(f"A token lives between 1 and {MAX_TOKEN_DAYS} days.")
     name = (name or "").strip()[:100] or "API"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(organizer=organizer, name=name, token_hash=hash_api_token(secret),
-                     prefix=secret[:12], event_id=event.id if event is not None else None,
+                     prefix=secret[:12], event_id=event.id if event is not None else None, scope=scope,
                      expires_at=(now or utcnow()) + timedelta(days=days))
     with transaction():
         db.session.add(token)
@@ -158,11 +167,13 @@ def token_for_secret(secret: str | None, now: datetime | None = None) -> ApiToke
         select(ApiToken).join(Organizer, ApiToken.organizer_id == Organizer.id)
         .where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > now, Organizer.disabled_at.is_(None))
+        .options(joinedload(ApiToken.organizer))  # every caller asks for its owner next
     )
     if token is None:
         return None
-    with transaction():
-        token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        with transaction():
+            token.last_used_at = now
     return token
 
 

@@ -81,15 +81,17 @@ def find_live_registration(event: Event, email: str) -> Registration | None:
     )
 
 
-def register(event_id: int, data: RegistrationData, now: datetime | None = None) -> RegistrationOutcome:
+def register(event_id: int, data: RegistrationData, now: datetime | None = None,
+             at_the_door: bool = False) -> RegistrationOutcome:
     """Register a person for an event, or put them on its waiting list when it is full.
 
     One transaction holds the registration and its confirmation (or waitlisted) mail. A second
     attempt with the same address creates nothing and queues an "already registered" mail with
-    the registrant's own link (at most one an hour).
+    the registrant's own link (at most one an hour). ``at_the_door``: an organizer registers a
+    walk-in, so the registration window does not apply (a published event is still required).
     """
     try:
-        return _register(event_id, data, now)
+        return _register(event_id, data, now, at_the_door)
     except IntegrityError:
         # Another request registered the same address at the same moment (possible only where
         # the event lock is not taken first, e.g. an older client); the database said no.
@@ -99,14 +101,15 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None)
         return RegistrationOutcome(existing, created=False)
 
 
-def _register(event_id: int, data: RegistrationData, now: datetime | None) -> RegistrationOutcome:
+def _register(event_id: int, data: RegistrationData, now: datetime | None,
+              at_the_door: bool = False) -> RegistrationOutcome:
     promoted: list[Registration] = []
     with transaction():
         event = lock(Event, event_id)
         # The clock is read once the lock is held: registration times then follow the order in
         # which registrations took their seat or place in line, and a place shown never moves back.
         now = now or utcnow()
-        if not event.registration_open(now):
+        if not (event.status == EventStatus.PUBLISHED if at_the_door else event.registration_open(now)):
             raise RegistrationClosed(event.slug)
         existing = find_live_registration(event, data.email)
         if existing is not None:

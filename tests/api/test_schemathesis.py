@@ -21,7 +21,7 @@ def api_schema(app):
     make_registration(event)
     make_event(slug="fuzz-draft", status="draft")
     create_organizer("fuzz@oav.example", "long enough password")
-    _row, secret = create_api_token("fuzz@oav.example", "schemathesis")
+    _row, secret = create_api_token("fuzz@oav.example", "schemathesis", scope="write")
     app.config["FUZZ_TOKEN"] = secret
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
