@@ -12,7 +12,7 @@ import traceback
 
 from .common import RESULTS_DIR
 
-BENCHMARKS = ("registration", "mail", "reminders", "export", "soak", "door")
+BENCHMARKS = ("registration", "mail", "reminders", "memory", "export", "soak", "door")
 #: Run only when named (``python -m bench cluster``): it needs RabbitMQ and nginx, and takes six minutes.
 BY_NAME_ONLY = ("cluster",)
 

@@ -22,6 +22,7 @@ import contextlib
 import multiprocessing
 import os
 import smtplib
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -141,6 +142,23 @@ def counting_smtp_server():
         server.terminate()
 
 
+def _plain_command(worker) -> list[str]:
+    """``celery -A worker worker`` as the Procfile runs it, on this run's queues, without the
+    test fixture's extra flags (Mingle and Gossip are off by the app's own settings)."""
+    from tests.fixtures.worker import CELERY
+
+    return [str(CELERY), "-A", "worker", "worker",
+            "--queues", worker.queues, "--concurrency", str(worker.concurrency), "-n", worker.name,
+            "--loglevel", "INFO"]
+
+
+def _first_mail(counter, start: float, first: list[float]) -> None:
+    """Note when the SMTP server got its first mail (polled every 10 ms)."""
+    while counter.value == 0:
+        time.sleep(0.01)
+    first.append(time.perf_counter() - start)
+
+
 def main() -> None:
     """Run both cases and print the figures."""
     from eventsvc import create_app
@@ -155,14 +173,18 @@ def main() -> None:
                               "BASE_URL": "http://events.bench", "MAIL_DEFAULT_SENDER": "OAV Events <events@events.bench>"})
             with app.app_context():
                 ids = _queue_confirmations(MAILS)  # its hint is ignored: no worker runs yet
+                enqueue_send(ids)  # one hint per batch, as after a commit; they wait on the broker
                 worker = CeleryWorker(
                     worker_env(app, port, broker, Path(tmp), {"MAIL_RETRY_BASE_SECONDS": "5"}),
                     broker.queues, Path(tmp) / "worker.log", CONCURRENCY,
                 )
+                worker.command = lambda: _plain_command(worker)  # as an operator starts it
+                first: list[float] = []
+                start = time.perf_counter()
+                watcher = threading.Thread(target=_first_mail, args=(counter, start, first), daemon=True)
+                watcher.start()
                 worker.start()
                 try:
-                    start = time.perf_counter()
-                    enqueue_send(ids)  # one hint per batch, as after a commit
                     while _sent_count() < MAILS:
                         if time.perf_counter() - start > 600:
                             raise RuntimeError(f"worker did not finish:\n{worker.log_tail()}")
@@ -170,6 +192,7 @@ def main() -> None:
                     worker_seconds = time.perf_counter() - start
                 finally:
                     worker.stop()
+                first_mail_seconds = first[0] if first else float("nan")
                 received_by_worker = counter.value
 
                 # For context: rendering in the loop as well (one process, no queue, no commits).
@@ -180,6 +203,7 @@ def main() -> None:
                 received_by_loop = counter.value - received_by_worker
 
     worker_rate, loop_rate = MAILS / worker_seconds, MAILS / loop_seconds
+    running_rate = (MAILS - 1) / (worker_seconds - first_mail_seconds)
     render_loop_rate = MAILS / (render_seconds + loop_seconds)
     size = sum(len(raw) for _, _, raw in messages) / len(messages)
     text = "\n".join([
@@ -188,13 +212,17 @@ def main() -> None:
         f"worker: --concurrency {CONCURRENCY}, batches of {app.config['MAIL_BATCH_SIZE']}, Redis broker",
         "",
         table(["case", "mails", "seconds", "mails/s"], [
-            ["worker (claim, render, send, commit)", str(received_by_worker), f"{worker_seconds:.2f}", f"{worker_rate:.0f}"],
+            ["worker, from its start (claim, render, send, commit)", str(received_by_worker),
+             f"{worker_seconds:.2f}", f"{worker_rate:.0f}"],
+            ["  once the first mail is out", "", f"{worker_seconds - first_mail_seconds:.2f}", f"{running_rate:.0f}"],
             ["plain smtplib loop (pre-rendered)", str(received_by_loop), f"{loop_seconds:.2f}", f"{loop_rate:.0f}"],
             ["  for context: render + smtplib, 1 process", "", f"{render_seconds + loop_seconds:.2f}",
              f"{render_loop_rate:.0f}"],
         ]),
         "",
-        f"ratio worker / smtplib: {worker_rate / loop_rate:.2f} (target >= 0.5)",
+        f"first mail {first_mail_seconds:.2f} s after the worker process started (target <= 2)",
+        f"ratio worker / smtplib: {worker_rate / loop_rate:.2f} from the start, "
+        f"{running_rate / loop_rate:.2f} once running (target >= 0.5, moonshot 0.8)",
     ])
     print(text)
     write_results("mail", text)

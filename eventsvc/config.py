@@ -177,6 +177,8 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
         #: Seconds a claimed mail may stay in "sending" before the sweeper takes it back.
         "MAIL_LEASE_SECONDS": _int("MAIL_LEASE_SECONDS", 300),
+        #: SMTP connections one worker process opens at once to one relay (1: one after another).
+        "MAIL_CONNECTIONS_PER_RELAY": os.environ.get("MAIL_CONNECTIONS_PER_RELAY", "1"),
         #: A PEM bundle of CAs trusted for MAIL_SERVER and every route, besides the system's store.
         "MAIL_CA_FILE": os.environ.get("MAIL_CA_FILE", ""),
         #: Relays per recipient domain: "qq.com 163.com=smtp://user:pass@relay-cn.example:587?starttls=1;…".
@@ -205,6 +207,8 @@ def load_settings(instance_path: str) -> dict:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
+            # No Mingle or Gossip: they held up the first mail after a start (celery_consumer.py).
+            "worker_consumer": "eventsvc.celery_consumer:QuietConsumer",
             "broker_connection_retry_on_startup": True,
             # A publish that cannot reach the broker gives up quickly: the outbox sweeper
             # re-enqueues the mail, so a registration never waits on a broker that is down.

@@ -21,7 +21,7 @@ from .services.webhooks import DELIVER_TASK
 @shared_task(name=SEND_MAIL_TASK)
 def send_mail(mail_id: int) -> None:
     """Send outbox mail ``mail_id`` and, while it is at it, a batch of other due mail."""
-    send_from_outbox(mail_id)
+    send_from_outbox(mail_id, keep_going=True)
 
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
-from icalendar import Calendar, Event as CalendarEvent, vCalAddress, vText
 
 from ..extensions import db
 from ..models import Event, EventStatus, Registration
@@ -41,7 +40,9 @@ def build_ics(event: Event, registration: Registration, language: str,
     return _calendar(event, language, method, registration.email, name, utcnow()).to_ical()
 
 
-def _attendee(email: str, name: str) -> vCalAddress:
+def _attendee(email: str, name: str):
+    from icalendar import vCalAddress, vText
+
     attendee = vCalAddress(f"mailto:{email}")
     attendee.params["cn"] = vText(name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")
@@ -49,7 +50,10 @@ def _attendee(email: str, name: str) -> vCalAddress:
     return attendee
 
 
-def _calendar(event: Event, language: str, method: str, email: str, name: str, stamp) -> Calendar:
+def _calendar(event: Event, language: str, method: str, email: str, name: str, stamp):
+    # icalendar is imported where a calendar file is made, not by every web worker.
+    from icalendar import Calendar, Event as CalendarEvent, vCalAddress, vText
+
     base_url = current_app.config["BASE_URL"]
     sender_name, sender_address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
 
@@ -100,6 +104,8 @@ class CalendarTemplate:
 
     def fill(self, email: str, name: str) -> bytes:
         """The file for the reader ``name`` at ``email``, stamped now."""
+        from icalendar import Event as CalendarEvent
+
         entry = CalendarEvent()
         entry.add("dtstamp", utcnow())
         entry.add("attendee", _attendee(email, name))
@@ -119,6 +125,8 @@ def build_feed(events: list[Event], language: str) -> bytes:
     ``DTSTAMP`` and ``LAST-MODIFIED`` are the event's last change, so the feed is the same bytes
     until something changes and a calendar that compares them fetches nothing new.
     """
+    from icalendar import Calendar, Event as CalendarEvent
+
     base_url = current_app.config["BASE_URL"]
     calendar = Calendar()
     calendar.add("prodid", "-//OAV//eventsvc//EN")

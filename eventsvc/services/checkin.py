@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import segno
-
 from ..extensions import db
 from ..models import Event, Registration
 from ..models.types import utcnow
@@ -22,6 +20,8 @@ __all__ = ["OUTCOMES", "CheckinOutcome", "check_in", "check_in_registration", "c
 def checkin_qr_svg(code: str, title: str) -> str:
     """The check-in code as an inline SVG QR code for the registrant's page (no style attribute,
     no script: it passes any Content-Security-Policy). The stylesheet sets its size."""
+    import segno  # only where a QR code is drawn
+
     return segno.make(code, error="m").svg_inline(omitsize=True, border=2, title=title,
                                                    svgclass="qr-code", lineclass=None)
 

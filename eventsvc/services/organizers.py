@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime, timedelta
 
@@ -27,9 +28,12 @@ MAX_TOKEN_DAYS = 5 * 365
 #: A token's last use is written at most this often: a door device calls several times a second.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
-#: A hash to check against when the address is unknown, so a login with an unknown address takes
-#: as long as one with a wrong password and the timing reveals nothing about who has an account.
-_DUMMY_HASH = generate_password_hash("not a real password")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check against when the address is unknown, so a login with an unknown address
+    takes as long as one with a wrong password and the timing reveals nothing about who has an
+    account. Made on first use, not at import: scrypt cost every process half a second of start."""
+    return generate_password_hash("not a real password")
 
 
 class OrganizerError(Exception):
@@ -81,7 +85,7 @@ def authenticate(email: str, password: str) -> Organizer | None:
     """
     organizer = find_organizer(email)
     if organizer is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(), password or "")
         return None
     if not password_matches(organizer, password):
         return None

@@ -103,6 +103,7 @@ def test_bad_delivery_settings_stop_the_app_at_start_naming_the_entry():
         "MAIL_ROUTES": ("qq.com=smtp://relay.example:25;163.com=http://relay.example", "MAIL_ROUTES entry 2 (163.com)"),
         "MAIL_RATE_LIMITS": ("qq.com=300/h;163.com=lots", "MAIL_RATE_LIMITS entry 2 (163.com)"),
         "DKIM_PRIVATE_KEY_FILE": ("/nonexistent/key.pem", "DKIM_PRIVATE_KEY_FILE: cannot read"),
+        "MAIL_CONNECTIONS_PER_RELAY": ("many", "MAIL_CONNECTIONS_PER_RELAY: 'many'"),
     }
     for name, (value, words) in cases.items():
         extra = {"DKIM_DOMAIN": "events.test", "DKIM_SELECTOR": "s1"} if name.startswith("DKIM") else {}
@@ -184,3 +185,20 @@ def test_a_report_edition_drains_at_the_caps_pace_with_nothing_lost_or_sent_twic
     assert per_hour == [10, 10, 5, 0]
     recipients = [r for _, rcpts in smtp_server.envelopes for r in rcpts]
     assert sorted(recipients) == sorted(f"reader{n}@qq.com" for n in range(25))
+
+
+def test_a_relay_that_allows_it_gets_several_connections_at_once_and_each_mail_once(app, smtp_server):
+    app.config["MAIL_CONNECTIONS_PER_RELAY"] = "3"
+    app.extensions["eventsvc.delivery"] = delivery.load(app)
+    event = make_event()
+    people = [f"reader{n}@example.de" for n in range(9)]
+    for address in people:
+        make_registration(event, email=address)
+    smtp_server.delay = 0.1
+    outcome = send_from_outbox(None)
+    assert sorted(outcome.sent) == sorted(m.id for m in OutboundMail.query.all())
+    smtp_server.extract_emails(count=9)
+    assert sorted(to for _, [to] in smtp_server.envelopes) == sorted(people)
+    assert len({port for _, port in smtp_server.peers}) == 3
+    db.session.rollback()
+    assert {m.status for m in OutboundMail.query.all()} == {"sent"}

@@ -68,6 +68,19 @@ def test_one_task_sends_a_whole_batch_over_one_connection(app, smtp_server):
     assert len(smtp_server.messages) == 7
 
 
+def test_the_task_goes_on_batch_after_batch_while_mail_is_due(app, smtp_server):
+    event = make_event()
+    for n in range(12):
+        make_registration(event, email=f"batch{n}@example.com")
+
+    outcome = send_from_outbox(mails()[0].id, keep_going=True)  # batches of 5: 5, 5, then 2
+
+    assert len(outcome.sent) == 12
+    smtp_server.extract_emails(count=12)
+    assert sorted(to for _, [to] in smtp_server.envelopes) == sorted(f"batch{n}@example.com" for n in range(12))
+    assert {m.status for m in mails()} == {"sent"}
+
+
 def test_a_permanent_refusal_fails_the_mail_with_the_servers_reason(app, smtp_server):
     registration = make_registration(make_event())
     smtp_server.reply = "550 5.1.1 Mailbox does not exist"

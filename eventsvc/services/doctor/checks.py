@@ -9,9 +9,6 @@ import os
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -64,6 +61,10 @@ def base_url_check() -> Check:
 
 
 def _migration_heads() -> set[str]:
+    # Alembic is imported by the checks that use it, not by every process that imports the app.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", current_app.extensions["migrate"].directory)
     return set(ScriptDirectory.from_config(config).get_heads())
@@ -71,6 +72,8 @@ def _migration_heads() -> set[str]:
 
 def database_check() -> Check:
     """The database answers and carries every migration of this release."""
+    from alembic.runtime.migration import MigrationContext
+
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
     kind = uri.split(":", 1)[0].split("+", 1)[0]
     try:

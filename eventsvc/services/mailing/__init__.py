@@ -23,6 +23,8 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,9 +38,9 @@ from ...models.types import utcnow
 from ..transaction import end_read
 from .audience import BatchRenderer
 from .message import WireMessage, wire_message
-from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent, overdue_ids, take_back_expired
+from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent_many, overdue_ids, take_back_expired
 from . import account_mail, delivery, outbox
-from .delivery import Relay, envelope_sender, relay_for
+from .delivery import Relay, envelope_sender, relay_for, settings
 from .outbox import enqueue_send, hint_worker
 from .render import published_reports
 from .retry import MAX_DELAY_SECONDS, retry_delay
@@ -126,17 +128,67 @@ class _Ready:
     relay: Relay
 
 
-def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) -> BatchOutcome:
+#: Batches one task may send in a row while due mail remains (each claimed while the one before
+#: is being sent); the rest is left to the other hints.
+BATCHES_PER_TASK = 40
+#: "Sent" is committed for the mails a relay accepted, together, at least this often...
+SENT_COMMIT_SECONDS = 0.05
+#: ...and after at most this many: a worker killed in between sends only those mails again.
+SENT_COMMIT_MAILS = 10
+
+
+def send_from_outbox(mail_id: int | None = None, now: datetime | None = None,
+                     keep_going: bool = False) -> BatchOutcome:
     """Send mail ``mail_id`` and up to ``MAIL_BATCH_SIZE - 1`` other due mails over one connection.
+
+    With ``keep_going`` (what the task does), it goes on with the next batch while mail is due,
+    claiming and rendering each batch while the one before it is being sent (on PostgreSQL; on
+    SQLite the two would only wait for each other's write lock), so the relay never waits for
+    the database or the templates.
 
     Safe to call for a mail that is already sent or held by another worker: it then sends
     whatever else is due, or nothing.
     """
-    config = current_app.config
     outcome = BatchOutcome([], [], [])
+    overlap = keep_going and db.engine.dialect.name != "sqlite"
+    sending: threading.Thread | None = None
+    for _ in range(BATCHES_PER_TASK if keep_going else 1):
+        ready, full = _claim_and_render(mail_id, now, outcome)
+        mail_id = None
+        if sending is not None:
+            sending.join()
+            sending = None
+        if overlap and full:
+            sending = _in_thread(_send_ready, ready, outcome, now)
+        else:
+            _send_ready(ready, outcome, now)
+        if not full:
+            break
+    if sending is not None:
+        sending.join()
+    return outcome
+
+
+def _in_thread(function, *args) -> threading.Thread:
+    """Run ``function`` in a thread with its own app context (and so its own database session)."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            function(*args)
+
+    thread = threading.Thread(target=run, name="eventsvc-mail-send", daemon=True)
+    thread.start()
+    return thread
+
+
+def _claim_and_render(mail_id: int | None, now: datetime | None,
+                      outcome: BatchOutcome) -> tuple[list[_Ready], bool]:
+    """Claim a batch and render it; returns the mails ready to send and whether the batch was full."""
+    config = current_app.config
     claimed = claim_batch(mail_id, config["MAIL_BATCH_SIZE"], config["MAIL_LEASE_SECONDS"], now)
     if not claimed:
-        return outcome
+        return [], False
     mails, reports = _load_batch([mail.id for mail in claimed])
     # On SQLite every transaction holds the write lock that registrations need: end the read
     # transaction after each mail. PostgreSQL reads the whole batch in one transaction.
@@ -166,13 +218,28 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None) ->
             mark_failed(mail.id, f"skipped: {reason}")
             outcome.failed.append(mail.id)
     end_read()
-    # One connection per relay: a relay that is down delays only the mail it carries.
+    return ready, len(claimed) >= config["MAIL_BATCH_SIZE"]
+
+
+def _send_ready(ready: list[_Ready], outcome: BatchOutcome, now: datetime | None) -> None:
+    """Send rendered mails, grouped by relay: a relay that is down delays only the mail it carries.
+
+    Each relay gets ``MAIL_CONNECTIONS_PER_RELAY`` connections at once, the mails dealt out among
+    them; caps need no more care here, because a mail is only claimed when its domain's window
+    has room for it.
+    """
     by_relay: dict[Relay, list[_Ready]] = {}
     for item in ready:
         by_relay.setdefault(item.relay, []).append(item)
+    connections = settings().connections_per_relay
+    threads = []
     for relay, items in by_relay.items():
-        _send_batch(relay, items, outcome, now)
-    return outcome
+        shares = [items[index::connections] for index in range(min(connections, len(items)))]
+        for share in shares[1:]:
+            threads.append(_in_thread(_send_batch, relay, share, outcome, now))
+        _send_batch(relay, shares[0], outcome, now)
+    for thread in threads:
+        thread.join()
 
 
 def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
@@ -186,11 +253,38 @@ def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
     return mails, published_reports()
 
 
+class _Accepted:
+    """Mails the relay accepted whose "sent" is not committed yet: committed together when
+    :data:`SENT_COMMIT_MAILS` have gathered or the oldest waited :data:`SENT_COMMIT_SECONDS`, so
+    a slow relay still gets each mail recorded at once."""
+
+    def __init__(self, outcome: BatchOutcome, now: datetime | None, route: str) -> None:
+        self.outcome, self.now, self.route = outcome, now, route
+        self.ids: list[int] = []
+        self.since = 0.0
+
+    def add(self, mail_id: int) -> None:
+        if not self.ids:
+            self.since = time.monotonic()
+        self.ids.append(mail_id)
+        if len(self.ids) >= SENT_COMMIT_MAILS or time.monotonic() - self.since >= SENT_COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.ids:
+            mark_sent_many(self.ids, self.now, self.route)
+            self.outcome.sent.extend(self.ids)
+            for mail_id in self.ids:
+                log.info("mail %d sent through %s", mail_id, self.route)
+            self.ids = []
+
+
 def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: datetime | None) -> None:
     """Send the rendered messages over one connection to ``relay``, recording each mail's fate
-    at once."""
+    at once (the accepted ones in small groups, see :class:`_Accepted`)."""
     pending = list(items)
     route = relay.name
+    accepted = _Accepted(outcome, now, route)
     try:
         with open_connection(relay) as connection:
             while pending:
@@ -202,15 +296,17 @@ def _send_batch(relay: Relay, items: list[_Ready], outcome: BatchOutcome, now: d
                     if failure.connection_lost:
                         raise _ConnectionLost(failure) from error
                     pending.pop(0)
+                    accepted.commit()
                     _record_failure([(item.mail_id, item.attempts)], failure, outcome, route)
                     continue
                 pending.pop(0)
-                mark_sent(item.mail_id, now, route)
-                outcome.sent.append(item.mail_id)
-                log.info("mail %d sent through %s", item.mail_id, route)
+                accepted.add(item.mail_id)
+            accepted.commit()
     except _ConnectionLost as lost:
+        accepted.commit()
         _record_failure([(i.mail_id, i.attempts) for i in pending], lost.failure, outcome, route)
     except Exception as error:  # noqa: BLE001 - connecting failed, or the session broke on QUIT
+        accepted.commit()
         if pending:
             _record_failure([(i.mail_id, i.attempts) for i in pending], classify_failure(error, relay.host),
                             outcome, route)

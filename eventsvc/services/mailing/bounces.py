@@ -21,7 +21,6 @@ from email.message import Message
 from email.utils import getaddresses
 from pathlib import Path
 
-from flufl.bounce import all_failures
 from sqlalchemy.exc import NoResultFound
 
 from ...models import MailStatus, OutboundMail, Registration
@@ -82,6 +81,8 @@ def record_bounce(raw: bytes, recipients: list[str] | None = None) -> BounceOutc
         log.info("returned message names no mail of ours (or a wrong signature); dropped")
         return BounceOutcome("ignored")
     try:
+        from flufl.bounce import all_failures  # only where a bounce is read: a web worker never does
+
         _temporary, permanent = all_failures(message)
     except Exception:  # noqa: BLE001 - a message no detector can read changes nothing
         log.warning("could not read the returned message for mail %s; dropped", mail_id)

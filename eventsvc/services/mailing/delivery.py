@@ -72,6 +72,8 @@ class Cap:
 
 @dataclass(frozen=True)
 class DeliverySettings:
+    #: SMTP connections a worker opens at once to one relay (``MAIL_CONNECTIONS_PER_RELAY``).
+    connections_per_relay: int = 1
     routes: tuple[tuple[str, Relay], ...] = ()
     caps: dict[str, Cap] = field(default_factory=dict)
     bounce_address: str | None = None
@@ -196,7 +198,11 @@ def load(app: Flask) -> DeliverySettings:
     bounce = (app.config.get("MAIL_BOUNCE_ADDRESS") or "").strip() or None
     if bounce and (bounce.count("@") != 1 or not _DOMAIN.match(_domain_of(bounce))):
         raise MailSettingError(f"MAIL_BOUNCE_ADDRESS: {bounce!r} is not an address like bounces@events.example.org")
+    connections = str(app.config.get("MAIL_CONNECTIONS_PER_RELAY", 1)).strip()
+    if not connections.isdigit() or not 1 <= int(connections) <= 20:
+        raise MailSettingError(f"MAIL_CONNECTIONS_PER_RELAY: {connections!r} is not a number from 1 to 20")
     return DeliverySettings(
+        connections_per_relay=int(connections),
         routes=parse_routes(app.config.get("MAIL_ROUTES", "")),
         caps=parse_caps(app.config.get("MAIL_RATE_LIMITS", "")),
         bounce_address=bounce,

@@ -127,8 +127,8 @@ def _window_frees_at(key: str, cap: Cap, now: datetime) -> datetime:
     return oldest + cap.window if oldest is not None else now + timedelta(minutes=1)
 
 
-def _record(mail_id: int, route: str | None = None, **values) -> None:
-    """Move a mail this worker holds (``sending``) on, committed at once, mail by mail.
+def _record(mail_ids: list[int], route: str | None = None, **values) -> None:
+    """Move mails this worker holds (``sending``) on, committed at once.
 
     On PostgreSQL the commit does not wait for the write-ahead log to reach the disk
     (``synchronous_commit off`` for this one transaction): the row is committed and visible at
@@ -139,16 +139,17 @@ def _record(mail_id: int, route: str | None = None, **values) -> None:
     with transaction():
         if db.session.get_bind().dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        if values.get("last_error") and _of_erased_registration(mail_id):
+        # Only a single mail gets a reason (groups are of sent mail).
+        if values.get("last_error") and any(_of_erased_registration(mail_id) for mail_id in mail_ids):
             values["last_error"] = erased_reason(values["last_error"])
         if values.get("status") in (MailStatus.SENT, MailStatus.FAILED):
             # An erasure's goodbye holds the address only until it has gone (or never will).
             db.session.execute(update(OutboundMail).where(
-                OutboundMail.id == mail_id, OutboundMail.kind == MailKind.ERASED,
+                OutboundMail.id.in_(mail_ids), OutboundMail.kind == MailKind.ERASED,
                 OutboundMail.status == MailStatus.SENDING).values(payload=None))
         db.session.execute(
             update(OutboundMail)
-            .where(OutboundMail.id == mail_id, OutboundMail.status == MailStatus.SENDING)
+            .where(OutboundMail.id.in_(mail_ids), OutboundMail.status == MailStatus.SENDING)
             .values(lease_expires_at=None, **({"route": route} if route else {}), **values)
         )
 
@@ -171,17 +172,22 @@ def _of_erased_registration(mail_id: int) -> bool:
 
 def mark_sent(mail_id: int, now: datetime | None = None, route: str | None = None) -> None:
     """Record that the SMTP server (of ``route``) accepted the mail."""
-    _record(mail_id, route, status=MailStatus.SENT, sent_at=now or utcnow(), last_error=None)
+    mark_sent_many([mail_id], now, route)
+
+
+def mark_sent_many(mail_ids: list[int], now: datetime | None = None, route: str | None = None) -> None:
+    """Record in one commit that the SMTP server (of ``route``) accepted each of ``mail_ids``."""
+    _record(mail_ids, route, status=MailStatus.SENT, sent_at=now or utcnow(), last_error=None)
 
 
 def mark_failed(mail_id: int, reason: str, route: str | None = None) -> None:
     """Give up on the mail; the reason is what organizers see in the mail log."""
-    _record(mail_id, route, status=MailStatus.FAILED, last_error=reason[:2000])
+    _record([mail_id], route, status=MailStatus.FAILED, last_error=reason[:2000])
 
 
 def mark_for_retry(mail_id: int, reason: str, next_attempt_at: datetime, route: str | None = None) -> None:
     """Put the mail back in the queue until ``next_attempt_at``."""
-    _record(mail_id, route, status=MailStatus.QUEUED, next_attempt_at=next_attempt_at,
+    _record([mail_id], route, status=MailStatus.QUEUED, next_attempt_at=next_attempt_at,
             last_error=reason[:2000])
 
 

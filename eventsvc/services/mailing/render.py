@@ -8,6 +8,7 @@ the parts one after the other. Links are absolute, built from ``BASE_URL`` (ther
 
 from __future__ import annotations
 
+import functools
 import struct
 import unicodedata
 import zlib
@@ -15,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import segno
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from flask import current_app, render_template
@@ -83,13 +82,18 @@ class RenderedMail:
     languages: list[str] = field(default_factory=list)
 
 
-#: CommonMark for organizers' messages, raw HTML off: any HTML in the text shows as text.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+@functools.cache
+def _markdown():
+    """CommonMark for organizers' messages, raw HTML off: any HTML in the text shows as text.
+    Imported on first use: markdown-it's presets cost a process a quarter of a second of start."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
 
 
 def message_html(text: str) -> Markup:
     """An organizer's text (plain or Markdown) as HTML: paragraphs, lists and links kept."""
-    return Markup(_MARKDOWN.render(text))
+    return Markup(_markdown().render(text))
 
 
 def _in_language(texts: dict, language: str) -> str:
@@ -380,6 +384,8 @@ def qr_png(code: str, scale: int = 4, border: int = 2) -> bytes:
     the same pixels as segno's own PNG writer, which goes pixel by pixel and took longer than
     making the matrix.
     """
+    import segno  # only where a QR code is drawn
+
     matrix = segno.make(code, error="m", mask=0, boost_error=False).matrix
     width = (len(matrix[0]) + 2 * border) * scale
     pad = "0" * ((-width) % 8)

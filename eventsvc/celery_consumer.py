@@ -1,0 +1,21 @@
+"""The worker's consumer without Mingle and Gossip (named by ``worker_consumer`` in the Celery
+settings, so only a worker process imports it).
+
+At start, Mingle asks every other worker on the broker for its revoked tasks and waits a second
+for answers, and Gossip keeps every worker listening to every other's heartbeat. eventsvc revokes
+no task and elects no leader (the outbox in the database is the record), so both only delayed the
+first mail after a worker starts and kept the workers chattering on the broker: it is what
+``--without-mingle --without-gossip`` does, made the default of ``celery -A worker worker``.
+"""
+
+from __future__ import annotations
+
+from celery.worker.consumer import Consumer
+
+
+class QuietConsumer(Consumer):
+    """Celery's consumer, less the two steps that talk to the other workers."""
+
+    class Blueprint(Consumer.Blueprint):
+        default_steps = [step for step in Consumer.Blueprint.default_steps
+                         if step.rpartition(":")[2] not in {"Mingle", "Gossip"}]
