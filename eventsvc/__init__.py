@@ -43,6 +43,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     _require_secret_key(app)
+    app.extensions["eventsvc.registration_limits"] = config.parse_limits(
+        "REGISTRATION_LIMITS", app.config.get("REGISTRATION_LIMITS", ""), config.DEFAULT_REGISTRATION_LIMITS)
 
     register_extensions(app)
     register_blueprints(app)

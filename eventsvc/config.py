@@ -35,6 +35,48 @@ DEFAULT_ORGANIZATION_ADDRESS = {
 }
 DEFAULT_PRIVACY_CONTACT = "oav@oav.de"
 
+#: Registration attempts, on the form and the API alike (one count for both), in Flask-Limiter's
+#: notation: per client and event (generous: a whole office may register 30 colleagues from
+#: behind one address in an hour), per client over all events, and per address and event from
+#: anywhere (nobody needs to sign one address up more often, and each attempt may mail it).
+DEFAULT_REGISTRATION_LIMITS = "client_event=40/hour;client=100/hour;address_event=5/hour"
+
+
+class SettingError(ValueError):
+    """A setting cannot be used; the message names the setting and says what is expected."""
+
+
+def parse_limits(name: str, text: str, defaults: str) -> dict[str, str]:
+    """A ``scope=limit;…`` setting (``REGISTRATION_LIMITS``) as {scope: limit}, every scope of
+    ``defaults`` present (those the setting leaves out keep their default).
+
+    Each limit is Flask-Limiter's notation (``40/hour``, ``5 per 15 minutes``, or several joined
+    by ``,``); raises :class:`SettingError` naming the setting and the entry.
+    """
+    from limits import parse_many  # Flask-Limiter's own parser: what it accepts, we accept
+
+    def entries(value: str) -> dict[str, str]:
+        result = {}
+        for entry in filter(None, (part.strip() for part in (value or "").split(";"))):
+            scope, equals, limit = (part.strip() for part in entry.partition("="))
+            if not equals or not scope or not limit:
+                raise SettingError(f"{name}: {entry!r} is not scope=limit, e.g. client_event=40/hour")
+            result[scope] = limit
+        return result
+
+    limits = entries(defaults)
+    for scope, limit in entries(text).items():
+        if scope not in limits:
+            raise SettingError(f"{name}: unknown scope {scope!r} (known: {', '.join(limits)})")
+        try:
+            items = parse_many(limit)
+        except ValueError:
+            items = []
+        if not items or any(item.amount < 1 for item in items):
+            raise SettingError(f"{name}: {scope}={limit!r} is not a limit like 40/hour or 5 per 15 minutes")
+        limits[scope] = limit
+    return limits
+
 
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -244,6 +286,8 @@ def load_settings(instance_path: str) -> dict:
         #: Where error reports go (sentry-sdk); empty: nowhere.
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        #: Limits on registration attempts: scope=limit entries (client_event, client, address_event).
+        "REGISTRATION_LIMITS": os.environ.get("REGISTRATION_LIMITS") or DEFAULT_REGISTRATION_LIMITS,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

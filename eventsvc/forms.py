@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,14 +24,10 @@ from .i18n import LANGUAGE_NAMES
 from .models.event import translated
 from .services.registration import RegistrationData
 
-#: Registration attempts, on the form and the API alike (one count for both). Per client and
-#: event: generous, a whole office may register 30 colleagues from behind one address in an hour.
-REGISTRATIONS_PER_CLIENT_AND_EVENT = "40 per hour"
-#: Per client, all events together.
-REGISTRATIONS_PER_CLIENT = "100 per hour"
-#: Per e-mail address and event, from anywhere: nobody needs to sign one address up more often,
-#: and each attempt may mail that address.
-REGISTRATIONS_PER_ADDRESS_AND_EVENT = "5 per hour"
+def registration_limit(scope: str):
+    """The limit of ``scope`` (``client_event``, ``client``, ``address_event``) as the setting
+    ``REGISTRATION_LIMITS`` has it (see ``config.DEFAULT_REGISTRATION_LIMITS``), read per request."""
+    return lambda: current_app.extensions["eventsvc.registration_limits"][scope]
 
 #: Field lengths, the same as the columns of :class:`eventsvc.models.Registration`.
 MAX_EMAIL, MAX_NAME, MAX_ORGANIZATION = 254, 100, 200
@@ -81,12 +77,12 @@ def _too_many_for_address() -> str:
 
 #: The limits on POST of the registration form and of the API's registrations, one count for both.
 REGISTRATION_LIMITS = (
-    limiter.shared_limit(REGISTRATIONS_PER_CLIENT_AND_EVENT, scope="registration-client-event",
+    limiter.shared_limit(registration_limit("client_event"), scope="registration-client-event",
                          key_func=lambda: f"{get_remote_address()}|{_slug()}", methods=["POST"],
                          error_message=_too_many_registrations),
-    limiter.shared_limit(REGISTRATIONS_PER_CLIENT, scope="registration-client", methods=["POST"],
+    limiter.shared_limit(registration_limit("client"), scope="registration-client", methods=["POST"],
                          error_message=_too_many_registrations),
-    limiter.shared_limit(REGISTRATIONS_PER_ADDRESS_AND_EVENT, scope="registration-address-event",
+    limiter.shared_limit(registration_limit("address_event"), scope="registration-address-event",
                          key_func=lambda: f"{_submitted_address()}|{_slug()}", methods=["POST"],
                          exempt_when=lambda: not _submitted_address(), error_message=_too_many_for_address),
 )

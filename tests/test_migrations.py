@@ -149,6 +149,11 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                            "organizer_id": 2, "reason": ""}],
     },
     "0010": {
+        "follow_up_consents": [{"id": 2, "email": "max.schmidt@example.de", "token": "consent-token-2",
+                                "withdraw_token": "withdraw-token-2", "registration_id": 4,
+                                "requested_at": T0, "confirmed_at": T0, "notice_version": "2019-02"}],
+    },
+    "0011": {
         "organizers": [{"id": 3, "email": "li@partner.test", "name": "Li", "created_at": T0, "role": "organizer",
                         "password_hash": generate_password_hash("partner password"), "session_version": 4,
                         "disabled_at": T0, "language": "zh", "totp_secret": "JBSWY3DPEHPK3PXP",

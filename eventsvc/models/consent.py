@@ -27,6 +27,9 @@ class FollowUpConsent(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     #: The secret of the confirmation and withdrawal link ``/consent/<token>``.
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: The secret of the invitations' one-click unsubscribe ``/unsubscribe/<token>``: it can only
+    #: withdraw and shows nothing personal (an invitation is read by mail providers too).
+    withdraw_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     #: The registration it was asked from; invitations are addressed through it.
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id", ondelete="SET NULL"))
     #: When the box was ticked (the latest time, if ticked again).

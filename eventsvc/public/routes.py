@@ -234,15 +234,24 @@ def erase_view(token: str):
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click POST from a mail client carries no token; the link's secret is the key
 def unsubscribe(token: str):
-    """Unsubscribe by the link's own token, which shows nothing personal and can do nothing else."""
+    """Unsubscribe by the link's own token, which shows nothing personal and can do nothing else:
+    a registration's (reminders, report mail, invitations) or an invitation's (invitations)."""
     registration = registrant.find_by_unsubscribe_token(token)
-    if registration is None:
+    consent = None if registration is not None else follow_up.find_by_withdraw_token(token)
+    if registration is None and consent is None:
         abort(404)
-    with force_locale(_registrant_language(registration)):
+    if registration is not None:
+        language = _registrant_language(registration)
+    else:
+        language = _registrant_language(consent.registration) if consent.registration else str(get_locale() or "en")
+    with force_locale(language):
         if request.method == "POST":
-            registrant.unsubscribe(registration.id)
-            return render_template("public/unsubscribed.html", registration=registration)
-        return render_template("public/unsubscribe.html", registration=registration)
+            if registration is not None:
+                registrant.unsubscribe(registration.id)
+            else:
+                follow_up.withdraw(consent.id)
+            return render_template("public/unsubscribed.html")
+        return render_template("public/unsubscribe.html", token=token)
 
 
 @bp.route("/consent/<token>", methods=["GET", "POST"])

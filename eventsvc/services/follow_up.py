@@ -5,7 +5,9 @@ Ticking "hear about follow-up events" on the form only requests it: a mail with 
 withdrawn counts (double opt-in; the request time, the confirmation time and the notice version
 are kept as proof). ``flask events invite SLUG`` and the button on the event's page mail every
 such address once per event, except those already registered for it; each invitation carries a
-one-click unsubscribe (RFC 8058) that withdraws the consent.
+one-click unsubscribe (RFC 8058, ``/unsubscribe/<withdraw token>``) with a token of its own that
+can only withdraw the consent: the consent link itself, which also confirms and shows the
+address, never leaves in an invitation.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def find_consent(token: str) -> FollowUpConsent | None:
     if not token or len(token) > 64 or "\x00" in token:
         return None
     return db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.token == token))
+
+
+def find_by_withdraw_token(token: str) -> FollowUpConsent | None:
+    """The consent behind an invitation's unsubscribe link (a token that can only withdraw)."""
+    if not token or len(token) > 64 or "\x00" in token:
+        return None
+    return db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.withdraw_token == token))
 
 
 def confirm(consent_id: int, now: datetime | None = None) -> FollowUpConsent:

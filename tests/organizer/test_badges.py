@@ -11,6 +11,7 @@ from fontTools.ttLib import TTCollection
 from pypdf import PdfReader
 
 from eventsvc.services.badges import BadgeFontMissing, badges_pdf, door_list_pdf, find_font
+from eventsvc.services.registration import cancel
 from tests.factories import make_event, make_registration
 
 NAMES = [("王", "小明", "上海城市规划设计研究院"), ("Schmidt", "Anna", "Volkswagen Group China"),
@@ -31,16 +32,20 @@ def _people(event):
 
 @pytest.mark.parametrize("layout, pages", [("sheet", 1), ("badge", 4)])
 def test_badges_write_chinese_names_family_first_and_latin_ones_given_first(app, layout, pages):
-    event = make_event(title={"en": "Smart City China in Berlin", "zh": "智慧城市中国·柏林"})
+    event = make_event(title={"en": "Smart City China in Berlin", "zh": "智慧城市中国·柏林"}, capacity=len(NAMES))
     _people(event)
-    waiting = make_registration(make_event(), family_name="Nobody", given_name="Else")
+    # On the same event: one on the waiting list, one who cancelled. Neither gets a badge.
+    waiting = make_registration(event, family_name="Nobody", given_name="Else", email="waiting@example.com")
+    assert waiting.status == "waitlisted"
+    cancel(make_registration(event, family_name="Gone", given_name="Away", email="gone@example.com").id)
     pdf = badges_pdf(event, layout)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == pages
     text = _text(pdf)
     for name in ("王小明", "AnnaSchmidt", "JürgenMüller", "欧阳娜娜", "上海城市规划设计研究院", "Größe&SöhneGmbH"):
         assert name in text, name
-    assert "小明王" not in text and "SchmidtAnna" not in text and waiting.family_name not in text
+    assert "小明王" not in text and "SchmidtAnna" not in text
+    assert "Nobody" not in text and "Else" not in text and "Gone" not in text
     assert "SmartCityChinainBerlin" in text
 
 

@@ -13,15 +13,22 @@ from sqlalchemy import func, select
 
 from eventsvc import create_app
 from eventsvc.extensions import db
-from eventsvc.forms import (REGISTRATIONS_PER_ADDRESS_AND_EVENT, REGISTRATIONS_PER_CLIENT,
-                            REGISTRATIONS_PER_CLIENT_AND_EVENT)
+from eventsvc.config import DEFAULT_REGISTRATION_LIMITS, parse_limits
 from eventsvc.models import OutboundMail, Registration
 from eventsvc.proof_of_work import FREE_ATTEMPTS
 from tests.factories import make_event
 
 
+_DEFAULTS = parse_limits("REGISTRATION_LIMITS", "", DEFAULT_REGISTRATION_LIMITS)
+REGISTRATIONS_PER_CLIENT_AND_EVENT = _DEFAULTS["client_event"]
+REGISTRATIONS_PER_CLIENT = _DEFAULTS["client"]
+REGISTRATIONS_PER_ADDRESS_AND_EVENT = _DEFAULTS["address_event"]
+
+
 def _ceiling(limit: str) -> int:
-    return int(limit.split()[0])
+    from limits import parse
+
+    return parse(limit).amount
 
 
 def form(n: int, **fields) -> dict:
@@ -191,3 +198,41 @@ def test_memory_storage_in_production_warns_that_each_process_counts_alone(datab
     with caplog.at_level(logging.WARNING, logger="eventsvc"):
         create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_STORAGE_URI": "memory://"})
     assert not any("RATELIMIT_STORAGE_URI" in record.getMessage() for record in caplog.records)
+
+
+class TestLimitsAsSettings:
+    """REGISTRATION_LIMITS: `scope=limit` entries in Flask-Limiter's notation, today's as defaults."""
+
+    def test_the_defaults_are_the_limits_of_before(self, app):
+        from eventsvc.config import load_settings
+
+        assert load_settings(app.instance_path)["REGISTRATION_LIMITS"] == \
+            "client_event=40/hour;client=100/hour;address_event=5/hour"
+
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+                "REGISTRATION_LIMITS": "address_event=2/hour"}
+
+    def test_a_deployment_sets_its_own_limits(self, app):
+        event = make_event()
+        answers = [app.test_client().post(f"/api/v1/events/{event.slug}/registrations", json=body(0),
+                                          environ_base={"REMOTE_ADDR": f"203.0.113.{n + 1}"}).status_code
+                   for n in range(3)]
+        assert answers == [201, 201, 429]
+        # The scopes it does not name keep their defaults: 40 per client and event.
+        client = app.test_client()
+        assert all(client.post(f"/api/v1/events/{event.slug}/registrations",
+                               json={**body(n), "altcha": solve(client, "/api/v1/challenge")}).status_code == 201
+                   for n in range(1, 10))
+
+    @pytest.mark.parametrize("value, words", [
+        ("client_event=lots", "client_event"),
+        ("client_event=40/hour;everyone=5/hour", "everyone"),
+        ("client_event 40/hour", "scope=limit"),
+        ("address_event=0/hour", "address_event"),
+    ])
+    def test_a_malformed_value_stops_the_app_naming_the_setting(self, value, words):
+        with pytest.raises(ValueError) as raised:
+            create_app({"TESTING": True, "REGISTRATION_LIMITS": value})
+        assert "REGISTRATION_LIMITS" in str(raised.value) and words in str(raised.value)

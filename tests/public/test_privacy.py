@@ -112,7 +112,33 @@ def test_beat_purges_daily_with_the_retention_of_the_notice(app, tmp_path):
     schedule = load_settings(str(tmp_path))["CELERY"]["beat_schedule"]["purge-personal-data"]
     assert schedule["task"] == purge_personal_data.name and schedule["schedule"] == 86400
     assert app.config["PRIVACY_RETENTION_DAYS"] == 365  # "at the latest twelve months after the event"
+    long_ago = datetime.now(timezone.utc) - timedelta(days=app.config["PRIVACY_RETENTION_DAYS"] + 2)
+    old = make_registration(make_event(), email="old.timer@example.com", family_name="Altmann")
+    recent = make_registration(make_event(), email="still.here@example.com")
+    old.event.starts_at, old.event.ends_at = long_ago, long_ago + timedelta(hours=3)
+    db.session.commit()
     purge_personal_data.run()
+    db.session.expire_all()
+    purged = db.session.get(Registration, old.id)
+    assert purged.erased_at is not None and purged.family_name == "" and "old.timer" not in purged.email
+    assert _mails(old.id) == []
+    assert db.session.get(Registration, recent.id).email == "still.here@example.com"
+
+
+QUESTIONS = [{"key": "diet", "type": "text", "label": {"en": "Dietary needs"}},
+             {"key": "dinner", "type": "choice", "label": {"en": "Dinner"},
+              "choices": [{"key": "yes", "label": {"en": "Yes"}}, {"key": "no", "label": {"en": "No"}}]}]
+
+
+def test_the_data_download_holds_the_answers_and_erasure_removes_them(app, client):
+    event = make_event(questions=QUESTIONS)
+    registration = make_registration(event, email="asked@example.com",
+                                     answers={"diet": "no peanuts, please", "dinner": "yes"})
+    data = client.get(f"/r/{registration.manage_token}/data").get_json()
+    assert data["registration"]["answers"] == {"diet": "no peanuts, please", "dinner": "yes"}
+    assert client.post(f"/r/{registration.manage_token}/erase").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).answers == {}
 
 
 def test_the_notice_names_the_controller_and_the_contact_from_configuration(database_url, tmp_path):

@@ -71,8 +71,48 @@ def test_an_invitation_reaches_confirmed_consents_only_once_and_never_the_withdr
     assert invited == ["anna@example.de", "wang@example.cn"]
     [mail] = [m for m in smtp_server.messages if "anna@example.de" in str(m["To"])]
     assert "/events/berlin" in text_body(mail)
-    assert mail["List-Unsubscribe"].strip() == f"<http://events.test{annas_link}>"
+    assert mail["List-Unsubscribe"].strip().startswith("<http://events.test/unsubscribe/")
+    assert annas_link.rpartition("/")[2] not in mail.as_string()  # not the consent's own token
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def _invitation_to_anna(client, smtp_server):
+    launch = make_event(slug="hamburg")
+    make_registration(launch, email="anna@example.de", language="de", marketing_consent=True)
+    _send_all()
+    consent_path = _consent_link(smtp_server, "anna@example.de")
+    client.post(consent_path, data={"action": "confirm"})
+    make_event(slug="berlin")
+    smtp_server.clear()
+    app_runner = client.application.test_cli_runner()
+    assert app_runner.invoke(args=["events", "invite", "berlin"]).output.strip() == "1 invitations queued."
+    _send_all()
+    [mail] = [m for m in smtp_server.messages if "anna@example.de" in str(m["To"])]
+    return mail, consent_path
+
+
+def _consent() -> FollowUpConsent:
+    db.session.rollback()
+    return db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == "anna@example.de"))
+
+
+def test_the_invitations_unsubscribe_link_can_only_withdraw_and_shows_nothing_personal(app, client, smtp_server):
+    mail, consent_path = _invitation_to_anna(client, smtp_server)
+    link = mail["List-Unsubscribe"].strip().strip("<>").removeprefix("http://events.test")
+    assert link in text_body(mail)  # the link in the text is the same single-purpose one
+    page = client.get(link)
+    assert page.status_code == 200 and "anna@example.de" not in page.get_data(as_text=True)
+    assert _consent().in_force  # looking changes nothing
+    assert client.get(link.replace("/unsubscribe/", "/consent/")).status_code == 404  # no consent link
+    done = client.post(link, data="List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded")
+    assert done.status_code == 200 and "anna@example.de" not in done.get_data(as_text=True)
+    withdrawn = _consent()
+    assert withdrawn.withdrawn_at is not None
+    client.post(link, data={"action": "confirm"})
+    assert not _consent().in_force  # the withdrawal link never confirms again
+    # Anna can still change her mind with the link she confirmed with.
+    client.post(consent_path, data={"action": "confirm"})
+    assert _consent().in_force
 
 
 def test_a_draft_or_past_event_invites_nobody(app, client, smtp_server):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, null, select, text, update
 
 from ...extensions import db
 from ...models import MailKind, MailStatus, OutboundMail, Organizer, Registration
@@ -144,9 +144,7 @@ def _record(mail_ids: list[int], route: str | None = None, **values) -> None:
             values["last_error"] = erased_reason(values["last_error"])
         if values.get("status") in (MailStatus.SENT, MailStatus.FAILED):
             # An erasure's goodbye holds the address only until it has gone (or never will).
-            db.session.execute(update(OutboundMail).where(
-                OutboundMail.id.in_(mail_ids), OutboundMail.kind == MailKind.ERASED,
-                OutboundMail.status == MailStatus.SENDING).values(payload=None))
+            values["payload"] = case((OutboundMail.kind == MailKind.ERASED, null()), else_=OutboundMail.payload)
         db.session.execute(
             update(OutboundMail)
             .where(OutboundMail.id.in_(mail_ids), OutboundMail.status == MailStatus.SENDING)

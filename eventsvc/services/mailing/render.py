@@ -274,6 +274,7 @@ class RenderedParts:
     text: str
     html: str
     languages: list[str]
+    #: The consent link a consent request carries, or the withdraw-only link of an invitation.
     consent_url: str | None
 
 
@@ -286,16 +287,20 @@ def render_parts(mail: OutboundMail, reader: Registration, event: Event, reports
     :func:`render_mail` with the registration itself.
     """
     languages = mail_languages(reader, event)
-    consent_url = None
+    consent_url = withdraw_url = None
     if mail.kind in (MailKind.CONSENT, MailKind.INVITATION):
         consent = db.session.scalar(select(FollowUpConsent).where(FollowUpConsent.email == reader.email))
-        consent_url = f"{current_app.config['BASE_URL']}/consent/{consent.token}" if consent else None
+        if consent is not None and mail.kind == MailKind.CONSENT:
+            consent_url = f"{current_app.config['BASE_URL']}/consent/{consent.token}"
+        elif consent is not None:  # an invitation: only the link that can do nothing but withdraw
+            withdraw_url = f"{current_app.config['BASE_URL']}/unsubscribe/{consent.withdraw_token}"
     if reports is None:
         reports = published_reports()
     base_url = current_app.config["BASE_URL"]
     report_links = [(report, f"{base_url}/reports/{report.language}?event={event.slug}") for report in reports]
     extra = dict(_links(event), manage_url=person["manage_url"], unsubscribe_url=person["unsubscribe_url"],
-                 reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url)
+                 reports=report_links, qr_cid=None, payload=mail.payload or {}, consent_url=consent_url,
+                 withdraw_url=withdraw_url)
     if mail.kind == MailKind.WAITLISTED:
         extra["position"] = position
     if mail.kind == MailKind.MESSAGE:
@@ -326,7 +331,7 @@ def render_parts(mail: OutboundMail, reader: Registration, event: Event, reports
         "email/layout.html", sections=[(lang, html) for lang, (_, _, html) in zip(languages, sections)],
         subject=subject, **extra,
     )
-    return RenderedParts(one_line(subject), text, html, languages, consent_url)
+    return RenderedParts(one_line(subject), text, html, languages, consent_url or withdraw_url)
 
 
 def ics_method(kind: str) -> str | None:
@@ -345,7 +350,7 @@ def mail_address(mail: OutboundMail, registration: Registration) -> str:
 def unsubscribe_header_url(mail: OutboundMail, person: dict, consent_url: str | None) -> str | None:
     """The List-Unsubscribe address of ``mail``, if it has one."""
     if mail.kind == MailKind.INVITATION:
-        return consent_url
+        return consent_url  # the invitation's withdraw-only link (see render_parts)
     return person["unsubscribe_url"] if mail.kind in UNSUBSCRIBABLE_KINDS else None
 
 

@@ -3,8 +3,8 @@ sign-ins and failed attempts, disabled accounts, password-reset links (mail to a
 through the outbox, so an outbox row names a registration or an organizer), TOTP with recovery
 codes, and passkeys.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07 04:45:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
