@@ -88,10 +88,6 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-class SettingError(ValueError):
-    """A setting's value is malformed; the message names the setting (the app does not start)."""
-
-
 def _minutes(name: str, default: int) -> int:
     """A positive whole number of minutes; anything else stops the app naming the setting."""
     value = os.environ.get(name)
