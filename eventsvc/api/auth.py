@@ -27,6 +27,8 @@ from .blueprint import bp
 #: What each scope may do: a ``write`` token reads too; ``checkin`` is a world of its own.
 SCOPE_GRANTS = {TokenScope.READ: {"read"}, TokenScope.WRITE: {"read", "write"}, TokenScope.CHECKIN: {"checkin"}}
 #: The only API routes a ``checkin`` token reaches (``registrations`` only with ``?q=``).
+#: Routes that write: a ``checkin`` token gets 403 there, as a ``read`` one does.
+WRITE_ENDPOINTS = {"api.put_event", "api.cancel_registration"}
 CHECKIN_ENDPOINTS = {"api.checkin_list", "api.record_checkins", "api.list_registrations", "api.checkin_stats"}
 #: Roles that may register walk-ins and take check-ins back.
 ORGANIZING_ROLES = (OrganizerRole.ADMIN, OrganizerRole.ORGANIZER)
@@ -169,5 +171,5 @@ def keep_checkin_tokens_at_the_door():
         return None
     token = presented_api_token()
     if token is not None and token.scope == TokenScope.CHECKIN and request.endpoint not in CHECKIN_ENDPOINTS:
-        return not_found()
+        return _insufficient_scope() if request.endpoint in WRITE_ENDPOINTS else not_found()
     return None

@@ -6,6 +6,8 @@ from flask import current_app
 
 from .openapi_door import SCHEMAS as DOOR_SCHEMAS
 from .openapi_door import door_paths
+from .openapi_writes import SCHEMAS as WRITE_SCHEMAS
+from .openapi_writes import write_paths
 
 _TEXT_BY_LANGUAGE = {
     "type": "object",
@@ -64,6 +66,7 @@ def openapi_document() -> dict:
             "schemas": {
                 "Error": _ERROR,
                 **DOOR_SCHEMAS,
+                **WRITE_SCHEMAS,
                 "FieldErrors": {
                     "type": "object",
                     "required": ["errors"],
@@ -200,6 +203,7 @@ def openapi_document() -> dict:
                 },
             },
             **door_paths(slug, unauthorized, _error_response),
+            **write_paths(slug, unauthorized, _error_response),
             "/challenge": {
                 "get": {
                     "operationId": "challenge",

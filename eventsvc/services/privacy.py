@@ -24,6 +24,7 @@ from ..models.types import utcnow
 from .mailing.outbox import queue_mail
 from .registration import cancel
 from .transaction import end_read, locked, transaction
+from .webhooks import forget_registration
 
 #: Registrations anonymised per transaction in a purge.
 PURGE_BATCH = 500
@@ -87,6 +88,7 @@ def _anonymise(registration: Registration, now: datetime) -> None:
     db.session.execute(delete(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
                        .execution_options(synchronize_session=False))
     registration.erased_at = now
+    forget_registration(registration)
 
 
 def erase(registration_id: int, now: datetime | None = None) -> bool:

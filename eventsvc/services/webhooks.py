@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event as orm_event
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Event, Registration, WebhookDelivery, WebhookEndpoint
+from ..models import Event, Registration, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ..models.types import utcnow
 from .transaction import transaction
 
@@ -180,6 +180,23 @@ def emit_registration(type_: str, registration: Registration, now: datetime | No
         db.session.flush()
     return emit(type_, registration.event_id, f"registration:{registration.id}",
                 {**registration_data(registration), **extra}, now)
+
+
+def forget_registration(registration: Registration) -> None:
+    """After an erasure (in its transaction): deliveries about ``registration`` carry its
+    anonymised record, a bounce's diagnostic (which repeats the address) is dropped, and so are
+    the endpoints' answers to them, which may echo what was sent. Pending ones still go out."""
+    deliveries = db.session.scalars(select(WebhookDelivery).where(
+        WebhookDelivery.subject == f"registration:{registration.id}")).all()
+    for delivery in deliveries:
+        data = {**delivery.data, **registration_data(registration)}
+        if isinstance(data.get("mail"), dict):
+            data["mail"] = {"kind": data["mail"].get("kind")}
+        delivery.data = data
+    if deliveries:
+        db.session.execute(update(WebhookAttempt).where(
+            WebhookAttempt.delivery_id.in_([delivery.id for delivery in deliveries])).values(answer=None)
+            .execution_options(synchronize_session=False))
 
 
 def emit_event_changed(event: Event, now: datetime | None = None) -> int:

@@ -1,5 +1,7 @@
 """API v1 for organizers: tokens, events, registrations with cursor pages, OpenAPI."""
 
+import re
+
 import pytest
 
 from eventsvc.services.organizers import create_api_token, create_organizer, revoke_api_token
@@ -82,7 +84,7 @@ def test_openapi_document_describes_every_api_route(app, client):
     paths = document["paths"]
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
-            path = rule.rule.removeprefix("/api/v1").replace("<slug>", "{slug}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in paths[path], (method, path)
     post = paths["/events/{slug}/registrations"]["post"]

@@ -34,17 +34,19 @@ def site(host: str, tmp_path):
 
 
 @pytest.fixture
-def cookie_blocking_browser():
-    """Chromium told to block third-party cookies, as Safari does by default."""
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=[*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+def cookie_blocking_browser(browser):
+    """Chromium told to block third-party cookies, as Safari does by default.
+
+    Launched from the session's Playwright: a second ``sync_playwright()`` in the same process
+    refuses to start while the first one runs.
+    """
+    blocking = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"])
+    try:
+        yield blocking
+    finally:
+        blocking.close()
 
 
 def host_page(tmp_path, app_url: str, slug: str) -> None:

@@ -17,6 +17,7 @@ from eventsvc.models.types import utcnow
 from eventsvc.services.mailing import delivery, send_from_outbox
 from eventsvc.services.mailing.bounces import import_bounces, record_bounce
 from eventsvc.services.privacy import erase, purge
+from eventsvc.services.webhooks import add_endpoint
 from tests.factories import make_event, make_registration
 from tests.fixtures.mail import SMTPServer
 
@@ -36,7 +37,7 @@ def cn_relay():
 
 @pytest.fixture
 def app_overrides(smtp_server, cn_relay):
-    return {"MAIL_PORT": smtp_server.port, "MAIL_BOUNCE_ADDRESS": "bounces@events.test",
+    return {"WEBHOOK_ALLOW_PRIVATE": True, "MAIL_PORT": smtp_server.port, "MAIL_BOUNCE_ADDRESS": "bounces@events.test",
             "MAIL_ROUTES": f"example.cn=smtp://127.0.0.1:{cn_relay.port}"}
 
 
@@ -47,6 +48,7 @@ def _drain(now=None) -> None:
 
 def _registrant():
     event = make_event(questions=QUESTIONS)
+    add_endpoint("http://127.0.0.1:9/crm")  # the CRM hears of the registration, with its address
     return make_registration(event, email=ADDRESS, family_name="Zhaoqianli", given_name="Sunlibai",
                              organization="Vandelay Industries", job_title="Chief Latex Officer",
                              marketing_consent=True, answers={"diet": "allergic to walnuts"})
