@@ -14,7 +14,8 @@ from .api import bp as api_bp
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from .organizer import bp as organizer_bp
-from .organizer.auth import load_organizer
+from .organizer import login_guard
+from .organizer.auth import forget_previous_user, load_organizer
 from .public import bp as public_bp
 from .services import health
 from .services import mailing, webhooks
@@ -93,8 +94,10 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_organizer)
+    app.before_request(forget_previous_user)
     login_manager.login_view = "organizer.login"
     limiter.init_app(app)
+    login_guard.init_app(app)
     monitoring.init_app(app)
     _warn_about_memory_limits(app)
 

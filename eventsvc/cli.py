@@ -19,7 +19,7 @@ from .services.exports import ExportError, export_attendees_to_file
 from .services.follow_up import invite
 from .services.mailing.bounces import import_bounces
 from .services.organizers import (DEFAULT_TOKEN_DAYS, OrganizerError, create_api_token, create_organizer,
-                                  find_organizer)
+                                  find_organizer, set_disabled)
 from .services.privacy import purge
 from .services.reminders import run_due
 from .services.reports import ReportError, publish_report, seed_edition
@@ -106,6 +106,28 @@ def create_organizer_command(email: str, name: str, password_stdin: bool, role: 
     except OrganizerError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Organizer {organizer.email} created ({organizer.role}).")
+
+
+@organizers_cli.command("disable")
+@click.argument("email")
+def disable_command(email: str) -> None:
+    """Disable the account EMAIL: its sessions and API tokens stop working at once."""
+    try:
+        organizer = set_disabled(email, True)
+    except OrganizerError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{organizer.email} is disabled; its sessions have ended and its API tokens are refused.")
+
+
+@organizers_cli.command("enable")
+@click.argument("email")
+def enable_command(email: str) -> None:
+    """Enable the account EMAIL again (it logs in afresh; its unexpired API tokens work again)."""
+    try:
+        organizer = set_disabled(email, False)
+    except OrganizerError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{organizer.email} is enabled.")
 
 
 def _account_and_event(email: str, slug: str):

@@ -88,6 +88,25 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _minutes(name: str, default: int) -> int:
+    """A positive whole number of minutes; anything else stops the app naming the setting."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise SettingError(f"{name}: write a whole number of minutes, at least 1, not {value!r}")
+    return int(value)
+
+
+def _strict_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    if value.strip().lower() not in _TRUE | {"0", "false", "no", "off"}:
+        raise SettingError(f"{name}: write true or false, not {value!r}")
+    return value.strip().lower() in _TRUE
+
+
 def _optional_hours(name: str) -> int | None:
     """A whole number of hours, or ``None`` when unset, empty or ``off``; anything else stops the
     app with a message naming the setting."""
@@ -295,4 +314,14 @@ def load_settings(instance_path: str) -> dict:
         "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE", False),
         #: Seconds between webhook attempts (empty: 30 s, 5 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h, 8 h).
         "WEBHOOK_RETRY_SCHEDULE": parse_seconds("WEBHOOK_RETRY_SCHEDULE", os.environ.get("WEBHOOK_RETRY_SCHEDULE", "")),
+        #: An organizer's session ends after this many minutes without a request.
+        "ORGANIZER_SESSION_IDLE_MINUTES": _minutes("ORGANIZER_SESSION_IDLE_MINUTES", 720),
+        #: How long a password-reset link works.
+        "PASSWORD_RESET_MINUTES": _minutes("PASSWORD_RESET_MINUTES", 60),
+        #: Every organizer account must enrol a second factor at its next login.
+        "ORGANIZER_REQUIRE_2FA": _strict_flag("ORGANIZER_REQUIRE_2FA", False),
+        #: Failed logins before a client must wait and solve a challenge: per address, per account
+        #: (from browsers the account never signed in from), per trusted browser. Checked at start
+        #: by eventsvc.organizer.login_guard.
+        "LOGIN_LIMITS": os.environ.get("LOGIN_LIMITS", "address=5/15 minutes;account=50/day;device=10/15 minutes"),
     }

@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -76,9 +76,12 @@ class JSONProvider(DefaultJSONProvider):
 
 def refuse_json_outside_the_api():
     """The pages' forms take form data; Flask-WTF would read a JSON body as the form's fields and
-    fail on one that is not an object (a 500): anything but the API answers a JSON body with 400."""
+    fail on one that is not an object (a 500): anything but the API answers a JSON body with 400,
+    except the few views marked ``accepts_json`` (the passkey ceremonies, which read it themselves)."""
     if request.method != "GET" and request.is_json and request.blueprint != "api":
-        abort(400)
+        view = current_app.view_functions.get(request.endpoint or "")
+        if not getattr(view, "accepts_json", False):
+            abort(400)
 
 
 def init_app(app: Flask) -> None:

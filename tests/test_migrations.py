@@ -153,6 +153,24 @@ ROWS_BY_REVISION: dict[str, dict[str, list[dict]]] = {
                                 "withdraw_token": "withdraw-token-2", "registration_id": 4,
                                 "requested_at": T0, "confirmed_at": T0, "notice_version": "2019-02"}],
     },
+    "0011": {
+        "organizers": [{"id": 3, "email": "li@partner.test", "name": "Li", "created_at": T0, "role": "organizer",
+                        "password_hash": generate_password_hash("partner password"), "session_version": 4,
+                        "disabled_at": T0, "language": "zh", "totp_secret": "JBSWY3DPEHPK3PXP",
+                        "totp_enabled_at": T0, "totp_last_step": 59000000}],
+        "organizer_sign_ins": [
+            {"id": 1, "organizer_id": 1, "created_at": T0, "address": "198.51.100.7", "succeeded": True,
+             "session_hash": hashlib.sha256(b"session").hexdigest(), "last_seen_at": T0, "ended_at": None},
+            {"id": 2, "organizer_id": 1, "created_at": T0, "address": "203.0.113.66", "succeeded": False,
+             "failure": "password"}],
+        "password_resets": [{"id": 1, "organizer_id": 1, "token_hash": hashlib.sha256(b"reset").hexdigest(),
+                             "created_at": T0, "expires_at": T0 + timedelta(hours=1), "used_at": None}],
+        "organizer_recovery_codes": [{"id": 1, "organizer_id": 3, "created_at": T0,
+                                      "code_hash": hashlib.sha256(b"abcd-efgh").hexdigest()}],
+        "organizer_passkeys": [{"id": 1, "organizer_id": 3, "credential_id": "Y3JlZGVudGlhbA",
+                                "public_key": b"\xa5\x01\x02", "sign_count": 3, "name": "laptop",
+                                "created_at": T0}],
+    },
 }
 
 

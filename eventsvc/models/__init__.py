@@ -1,5 +1,6 @@
 """The models, one module per domain."""
 
+from .account_security import OrganizerSignIn, Passkey, PasswordReset, RecoveryCode
 from .checkin import CheckinScan
 from .consent import FollowUpConsent
 from .event import Event
@@ -13,7 +14,8 @@ from .webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .statuses import LIVE_STATUSES, EventStatus, MailKind, MailStatus, OrganizerRole, RegistrationStatus, ScanKind, TokenScope
 
 __all__ = [
-    "LIVE_STATUSES", "ApiToken", "CheckinScan", "Event", "EventGrant", "FeedbackResponse", "EventStatus", "FollowUpConsent", "MailKind", "MailStatus",
-    "Message", "Organizer", "OrganizerRole", "OutboundMail", "Registration", "RegistrationStatus", "Report",
+    "LIVE_STATUSES", "ApiToken", "CheckinScan", "Event", "EventGrant", "FeedbackResponse", "EventStatus",
+    "FollowUpConsent", "MailKind", "MailStatus", "Message", "Organizer", "OrganizerRole", "OrganizerSignIn",
+    "OutboundMail", "Passkey", "PasswordReset", "RecoveryCode", "Registration", "RegistrationStatus", "Report",
     "ReportDownload", "ScanKind", "TokenScope", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

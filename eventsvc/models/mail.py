@@ -24,12 +24,16 @@ class OutboundMail(db.Model):
         CheckConstraint(one_of("status", MailStatus), name="status"),
         Index("ix_outbound_mails_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbound_mails_rate_key_sent_at", "rate_key", "sent_at"),
+        CheckConstraint("registration_id IS NOT NULL OR organizer_id IS NOT NULL", name="recipient"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(
+    #: The registrant it goes to; empty for a mail to an organizer (a password reset).
+    registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
+    #: The organizer it goes to, for the mails about an organizer account.
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
     #: What the mail is: confirmation, waitlisted, promoted, cancelled, reminder, report, ….
     kind: Mapped[str] = mapped_column(String(32))
     #: Unique per registrant, so the same mail is never decided twice (``reminder:P7D``).
@@ -56,6 +60,7 @@ class OutboundMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     registration = relationship("Registration", back_populates="mails")
+    organizer = relationship("Organizer")
 
     def __repr__(self) -> str:
         return f"<OutboundMail {self.id} {self.kind} {self.status}>"

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,12 +37,34 @@ class Organizer(UserMixin, db.Model):
                                       server_default=OrganizerRole.ADMIN.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Raised by a password change, a disable and "log out everywhere": every session made under
+    #: an older version is refused on its next request.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Set by ``flask organizers disable``: no login, no session, no API token works.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The language the organizer last used the pages in; mail to the organizer is written in it.
+    language: Mapped[str | None] = mapped_column(String(8))
+    #: The TOTP secret (base32); set at enrolment, in force once ``totp_enabled_at`` is set.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The time step of the last accepted TOTP code: a code is accepted once, never again.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     api_tokens = relationship("ApiToken", back_populates="organizer", lazy="dynamic")
 
     @property
     def is_admin(self) -> bool:
         return self.role == OrganizerRole.ADMIN
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to log in an inactive (disabled) account."""
+        return self.disabled_at is None
+
+    def get_id(self) -> str:
+        """The session names the account and its session version (``"7.3"``): raising the version
+        ends every session made before."""
+        return f"{self.id}.{self.session_version}"
 
 
 class EventGrant(db.Model):

@@ -53,6 +53,8 @@ class MailKind(StrEnum):
     THANK_YOU = "thank_you"
     #: After the event, to confirmed registrants who did not come: the report, the next events.
     MISSED_YOU = "missed_you"
+    #: A password-reset link, to an organizer (the row names the organizer, no registration).
+    PASSWORD_RESET = "password_reset"
 
 
 class OrganizerRole(StrEnum):

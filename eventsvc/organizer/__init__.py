@@ -5,9 +5,10 @@ accounts.
 module per area, and importing them registers them on the blueprint.
 """
 
-from . import (views_accounts, views_after, views_attendees, views_auth, views_door, views_events, views_mail,
-               views_messages, views_poster, views_webhooks)
+from . import (views_account, views_accounts, views_after, views_attendees, views_auth, views_door, views_events,
+               views_mail, views_messages, views_password_reset, views_poster, views_two_factor, views_webhooks)
 from .routes import bp
 
-__all__ = ["bp", "views_accounts", "views_after", "views_attendees", "views_auth", "views_door", "views_events",
-           "views_mail", "views_messages", "views_poster", "views_webhooks"]
+__all__ = ["bp", "views_account", "views_accounts", "views_after", "views_attendees", "views_auth", "views_door",
+           "views_events", "views_mail", "views_messages", "views_password_reset", "views_poster", "views_two_factor",
+           "views_webhooks"]

@@ -27,6 +27,52 @@ def _pair_label(pair) -> LazyString:
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=TEXT_LIMITS["venue"])])
+    #: A solved proof-of-work challenge (``static/altcha.js``), asked for only after many failed
+    #: logins from browsers the account does not know (``login_guard.py``).
+    altcha = HiddenField()
+
+
+def _new_password_rules():
+    return [DataRequired(), Length(min=10, max=200, message=_l("Choose at least 10 characters."))]
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=_new_password_rules(),
+                                 description=_l("At least 10 characters."))
+    confirm_password = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_confirm_password(self, field) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError(_l("The two new passwords differ."))
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The 6-digit code of your authenticator app, or one of your recovery codes."))
+
+
+class TotpConfirmForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The 6-digit code your app shows now."))
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+
+
+class PasswordResetForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=_new_password_rules(),
+                                 description=_l("At least 10 characters."))
+    confirm_password = PasswordField(_l("New password again"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_confirm_password(self, field) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError(_l("The two new passwords differ."))
 
 
 class ActionForm(FlaskForm):

@@ -5,7 +5,7 @@ The views live in one module per area (``views_*.py``), each registering on :dat
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _, pgettext
 from flask_login import current_user
@@ -14,15 +14,28 @@ from ..services.local_time import format_moment
 from ..models import OrganizerRole
 from ..services.access import event_ids_of, may_see
 from ..services.events import find_event
+from ..services.two_factor import has_second_factor
 
 bp = Blueprint("organizer", __name__)
 
 #: Endpoints an anonymous visitor may reach (the door's service worker holds nothing private,
-#: and a browser fetches it without asking anyone to log in).
-PUBLIC_ENDPOINTS = {"organizer.login", "organizer.door_service_worker"}
-#: All that a ``checkin`` account may reach: its events (as links to check-in), check-in and the door.
+#: and a browser fetches it without asking anyone to log in; the password reset and the login's
+#: passkey step come before any session).
+PUBLIC_ENDPOINTS = {"organizer.login", "organizer.door_service_worker", "organizer.password_reset",
+                    "organizer.password_reset_link", "organizer.login_passkey_options", "organizer.login_passkey"}
+#: All that a ``checkin`` account may reach: its events (as links to check-in), check-in and the
+#: door, and its own account.
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
-                                        "organizer.checkin_page", "organizer.door", "organizer.door_manifest"}
+                                        "organizer.checkin_page", "organizer.door", "organizer.door_manifest",
+                                        "organizer.account", "organizer.change_password",
+                                        "organizer.logout_everywhere", "organizer.two_factor_page",
+                                        "organizer.totp_begin", "organizer.totp_enrol", "organizer.totp_confirm",
+                                        "organizer.totp_disable", "organizer.passkey_options",
+                                        "organizer.passkey_add", "organizer.passkey_delete"}
+#: What an account without a second factor may reach while ``ORGANIZER_REQUIRE_2FA`` is on.
+ENROLMENT_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.two_factor_page", "organizer.totp_begin",
+                                         "organizer.totp_enrol", "organizer.totp_confirm",
+                                         "organizer.passkey_options", "organizer.passkey_add"}
 #: Pages for admins only: new events (and copies), invitations to every follow-up subscriber, and
 #: the accounts with their roles and grants.
 ADMIN_ENDPOINTS = {"organizer.new_event", "organizer.copy_event", "organizer.invite_event", "organizer.accounts",
@@ -50,12 +63,25 @@ def require_login():
     """Send anyone not logged in to the login page (checked before any view runs)."""
     if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
         return None
-    flash(_("Please log in to see the organizer pages."), "info")
+    if g.get("account_disabled"):
+        flash(_("This account is disabled. Please ask an administrator."), "error")
+    else:
+        flash(_("Please log in to see the organizer pages."), "info")
     # Back to the page asked for after login (a GET only: a form post cannot be replayed).
     target = None
     if request.method == "GET":
         target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
     return redirect(url_for("organizer.login", next=target))
+
+
+@bp.before_request
+def require_second_factor():
+    """With ``ORGANIZER_REQUIRE_2FA`` every account sets up a second factor before anything else."""
+    if (not current_app.config["ORGANIZER_REQUIRE_2FA"] or request.endpoint in ENROLMENT_ENDPOINTS
+            or not current_user.is_authenticated or has_second_factor(current_user)):
+        return None
+    flash(_("Every organizer account needs a second factor now. Please set one up to go on."), "info")
+    return redirect(url_for("organizer.two_factor_page"))
 
 
 @bp.before_request

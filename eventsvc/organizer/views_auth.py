@@ -4,46 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from flask_limiter.util import get_remote_address
 
-from ..extensions import limiter
-from ..services import organizers
+from ..services import organizers, sign_ins, two_factor
 from ..services.events import events_for_organizers, find_event
+from . import login_guard, second_step
+from .auth import end_session
 from .routes import bp, visible_event_ids
 from .forms import ActionForm, LoginForm, TokenForm
-
-#: Failed logins allowed per address (generous: an office may sit behind one address); per
-#: account from one address (tight: that is where password guessing aims, and a stranger's
-#: guesses lock out only the stranger's address); per account from anywhere (slower and higher:
-#: a guesser with many addresses, without letting one stranger lock the organizer out).
-FAILED_LOGINS_PER_ADDRESS = "30 per 15 minutes"
-FAILED_LOGINS_PER_ACCOUNT = "5 per 15 minutes"
-FAILED_LOGINS_PER_ACCOUNT_ANYWHERE = "50 per day"
-
-
-def _submitted_email() -> str:
-    return organizers.normalize_email(request.form.get("email", ""))
-
-
-def _account_and_address() -> str:
-    return f"login-email-address:{_submitted_email()}|{get_remote_address()}"
-
-
-def _account_anywhere() -> str:
-    return "login-email:" + _submitted_email()
-
-
-def _login_failed(_response) -> bool:
-    return bool(g.get("login_failed"))
-
-
-def _too_many() -> str:
-    return _("Too many failed logins. Please wait a quarter of an hour and try again.")
 
 
 def _has_control_characters(text: str) -> bool:
@@ -64,44 +37,82 @@ def _safe_next(target: str | None) -> str:
     return url_for("organizer.events")
 
 
+def _login_page(form: LoginForm, challenge: bool = False, status: int = 200, wait: int = 0):
+    response = render_template("organizer/login.html", form=form, challenge=challenge, wait=wait)
+    headers = {"Retry-After": str(wait)} if wait else {}
+    return response, status, headers
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(FAILED_LOGINS_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed,
-               error_message=_too_many)
-@limiter.limit(FAILED_LOGINS_PER_ACCOUNT, methods=["POST"], key_func=_account_and_address,
-               deduct_when=_login_failed, error_message=_too_many)
-@limiter.limit(FAILED_LOGINS_PER_ACCOUNT_ANYWHERE, methods=["POST"], key_func=_account_anywhere,
-               deduct_when=_login_failed, error_message=_too_many)
 def login():
-    """The login form; a failed attempt counts against the address, the account from that
-    address, and (with a higher ceiling) the account from anywhere."""
+    """The login form. Guessing is slowed by :mod:`.login_guard`: never the owner's own browser,
+    and never more than a challenge for the owner's new one."""
     if _has_control_characters(request.args.get("next", "")):
         abort(400)
     if current_user.is_authenticated:
         return redirect(url_for("organizer.events"))
+    if second_step.pending() is not None:
+        if request.args.get("restart"):
+            second_step.forget()
+        elif request.method == "GET" or "code" in request.form:
+            return second_step.ask_or_check()
     form = LoginForm()
-    if form.validate_on_submit():
-        organizer = organizers.authenticate(form.email.data, form.password.data)
-        if organizer is not None:
-            login_user(organizer)
-            return redirect(_safe_next(request.args.get("next")))
-        g.login_failed = True
+    if not form.validate_on_submit():
+        return _login_page(form)
+    email = organizers.normalize_email(form.email.data)
+    known = organizers.find_organizer(email)
+    attempt = login_guard.attempt_for(email, known)
+    wait = attempt.wait_seconds()
+    if wait:
+        form.password.errors.append(_too_many(wait))
+        return _login_page(form, challenge=attempt.needs_challenge(), status=429, wait=wait)
+    if attempt.needs_challenge() and not login_guard.challenge_solved(form.altcha.data):
+        form.form_errors.append(_("After several failed logins we ask your browser to solve a small puzzle "
+                                  "first. Please wait until it is done (a second or two), then log in again."))
+        return _login_page(form, challenge=True, status=422)
+    organizer = organizers.authenticate(email, form.password.data)
+    if organizer is not None and organizer.disabled_at is not None:
+        form.password.errors.append(_("This account is disabled. Please ask an administrator."))
+        return _login_page(form, status=403)
+    if organizer is None:
+        attempt.failed()
+        if known is not None:
+            sign_ins.record_failure(known, get_remote_address(), "password")
         form.password.errors.append(_("The address or the password is wrong."))
-    return render_template("organizer/login.html", form=form)
+        return _login_page(form, challenge=attempt.needs_challenge(), status=200)
+    if two_factor.has_second_factor(organizer):
+        return second_step.start(organizer, attempt.trusted, _safe_next(request.args.get("next")))
+    return second_step.finish(organizer, _safe_next(request.args.get("next")))
 
 
-@bp.errorhandler(429)
-def too_many_logins(_error):
-    """The login form again, saying why it refuses for now (only login routes are limited)."""
-    form = LoginForm()
-    form.password.errors = [_too_many()]
-    return render_template("organizer/login.html", form=form), 429
+@bp.post("/login/passkey/options")
+def login_passkey_options():
+    """The second step with a passkey: the options for the browser (JSON)."""
+    return second_step.passkey_options()
+
+
+@bp.post("/login/passkey")
+def login_passkey():
+    """The second step with a passkey: the browser's signed answer (JSON)."""
+    return second_step.check_passkey()
+
+
+# These read a JSON body (the browser's WebAuthn answer), with the CSRF token in X-CSRFToken.
+login_passkey_options.accepts_json = True
+login_passkey.accepts_json = True
+
+
+def _too_many(seconds: int) -> str:
+    return ngettext("Too many failed logins from your address. Please wait %(num)d second and try again.",
+                    "Too many failed logins from your address. Please wait %(num)d seconds and try again.",
+                    seconds)
 
 
 @bp.post("/logout")
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
-        logout_user()
+        end_session()
         flash(_("You are logged out."), "info")
         response = redirect(url_for("organizer.login"))
         # The door app's check-in list (IndexedDB), its queued scans and its cached pages leave the

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import ApiToken, Event, Organizer, OrganizerRole, TokenScope
 from ..models.organizer import hash_api_token
 from ..models.types import utcnow
+from .sign_ins import end_all_sessions
 from .transaction import transaction
 
 #: Shortest password an organizer may choose; organizer accounts see every attendee's data.
@@ -66,8 +67,7 @@ def create_organizer(email: str, password: str, name: str = "",
         raise OrganizerError(f"{role} is not a role; use admin, organizer or checkin.")
     if "@" not in email or len(email) > 254:
         raise OrganizerError(f"{email or '(empty)'} is not an e-mail address.")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise OrganizerError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    check_new_password(password)
     if find_organizer(email) is not None:
         raise OrganizerError(f"An organizer with the address {email} exists already.")
     organizer = Organizer(email=email, password_hash=generate_password_hash(password), name=name.strip(),
@@ -78,16 +78,59 @@ def create_organizer(email: str, password: str, name: str = "",
 
 
 def authenticate(email: str, password: str) -> Organizer | None:
-    """The organizer whose address and password these are, else ``None``; records the login."""
+    """The organizer whose address and password these are, else ``None``.
+
+    A disabled account is returned too (the caller says it is disabled rather than that the
+    password is wrong, to the one who knows the password); the caller records the sign-in.
+    """
     organizer = find_organizer(email)
     if organizer is None:
         check_password_hash(_dummy_hash(), password or "")
         return None
-    if not check_password_hash(organizer.password_hash, password or ""):
+    if not password_matches(organizer, password):
         return None
-    with transaction():
-        organizer.last_login_at = utcnow()
     return organizer
+
+
+def password_matches(organizer: Organizer, password: str | None) -> bool:
+    return check_password_hash(organizer.password_hash, password or "")
+
+
+def check_new_password(password: str | None) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise OrganizerError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def set_password(organizer: Organizer, password: str) -> None:
+    """Give the account a new password and end every session it has (a thief's as well)."""
+    check_new_password(password)
+    with transaction():
+        organizer.password_hash = generate_password_hash(password)
+        end_all_sessions(organizer)
+
+
+def set_disabled(email: str, disabled: bool) -> Organizer:
+    """Disable an account (its sessions and API tokens stop working at once) or enable it again.
+
+    Enabling does not revive the old sessions: the owner logs in afresh.
+    """
+    organizer = find_organizer(email)
+    if organizer is None:
+        raise OrganizerError(f"No organizer has the address {normalize_email(email)}.")
+    with transaction():
+        if disabled and organizer.disabled_at is None:
+            organizer.disabled_at = utcnow()
+            end_all_sessions(organizer)
+        elif not disabled:
+            organizer.disabled_at = None
+    return organizer
+
+
+def remember_language(organizer: Organizer, language: str) -> None:
+    """Note the language the organizer uses the pages in (their mail is written in it)."""
+    if language and organizer.language != language:
+        with transaction():
+            organizer.language = language
 
 
 def create_api_token(email: str, name: str, event: Event | None = None,
@@ -125,8 +168,9 @@ def token_for_secret(secret: str | None, now: datetime | None = None) -> ApiToke
         return None
     now = now or utcnow()
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None),
-                               ApiToken.expires_at > now)
+        select(ApiToken).join(Organizer, ApiToken.organizer_id == Organizer.id)
+        .where(ApiToken.token_hash == hash_api_token(secret), ApiToken.revoked_at.is_(None),
+               ApiToken.expires_at > now, Organizer.disabled_at.is_(None))
         .options(joinedload(ApiToken.organizer))  # every caller asks for its owner next
     )
     if token is None:

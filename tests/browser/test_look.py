@@ -114,6 +114,10 @@ def _pages(server, slug, token):
         page.click("form.stack button.secondary")  # Preview
         page.wait_for_selector("iframe.mail-preview")
 
+    def start_totp(page):
+        page.click("form[action$='/two-factor/totp'] button[type=submit]")
+        page.wait_for_selector("#otpauth-uri")
+
     return [
         ("event-list", "/", None),
         ("event", f"/events/{slug}", None),
@@ -129,6 +133,10 @@ def _pages(server, slug, token):
         ("organizer-mail-log", "/organizer/mail", None),
         ("organizer-messages", f"/organizer/events/{slug}/messages", preview_message),
         ("organizer-follow-up", f"/organizer/events/{slug}/follow-up", None),
+        ("organizer-account", "/organizer/account", None),
+        ("organizer-two-factor", "/organizer/account/two-factor", None),
+        ("organizer-totp-enrol", "/organizer/account/two-factor", start_totp),
+        ("organizer-password-reset", "/organizer/password-reset", None),
     ]
 
 

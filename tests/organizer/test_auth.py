@@ -17,10 +17,13 @@ def _example_path(rule) -> str:
 
 
 def test_every_organizer_page_sends_an_anonymous_visitor_to_login(app, client):
-    # The login page and the door's service worker script (which holds nothing private) are public.
+    # The login page, the door's service worker script (which holds nothing private), the password
+    # reset and the login's passkey step are public.
     rules = [r for r in app.url_map.iter_rules()
              if r.endpoint.startswith("organizer.") and r.endpoint not in PUBLIC_ENDPOINTS]
-    assert PUBLIC_ENDPOINTS == {"organizer.login", "organizer.door_service_worker"}
+    assert PUBLIC_ENDPOINTS == {"organizer.login", "organizer.door_service_worker", "organizer.password_reset",
+                                "organizer.password_reset_link", "organizer.login_passkey_options",
+                                "organizer.login_passkey"}
     assert len(rules) > 15
     for rule in rules:
         for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -70,52 +73,33 @@ def test_login_page_in_chinese(app, client):
 
 
 class TestRateLimit:
+    """The whole of the login guard is in test_login_guard.py; here what the old limits promised."""
+
     @pytest.fixture
     def app_overrides(self):
         return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
 
-    def test_failed_logins_lock_the_account_but_successes_do_not_count(self, app, client, organizer):
+    def test_successes_do_not_count_and_guesses_from_one_address_lead_to_a_challenge(self, app, client, organizer):
         for _ in range(3):  # successful logins are not counted against anyone
             assert client.post("/organizer/login", data={"email": "organizer@oav.example",
                                                          "password": PASSWORD}).status_code == 302
             client.post("/organizer/logout")
+        stranger = app.test_client()
         for _ in range(5):
-            response = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"})
+            response = stranger.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"})
             assert response.status_code == 200
-        locked = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD})
-        assert locked.status_code == 429
-        assert "Too many failed logins" in locked.get_data(as_text=True)
-        # Another account from the same address is not locked by these five failures.
-        from eventsvc.services.organizers import create_organizer
-
-        create_organizer("other@oav.example", PASSWORD)
-        assert client.post("/organizer/login", data={"email": "other@oav.example",
-                                                     "password": PASSWORD}).status_code == 302
-
+        challenged = stranger.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD})
+        assert challenged.status_code == 422 and 'id="altcha"' in challenged.get_data(as_text=True)
 
     def test_a_stranger_cannot_lock_out_an_organizer_who_logs_in_from_elsewhere(self, app, organizer):
         attacker = app.test_client()
         for _ in range(10):
             attacker.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"},
                           environ_base={"REMOTE_ADDR": "203.0.113.66"})
-        assert attacker.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD},
-                             environ_base={"REMOTE_ADDR": "203.0.113.66"}).status_code == 429
         office = app.test_client()
         response = office.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD},
                                environ_base={"REMOTE_ADDR": "198.51.100.7"})
         assert response.status_code == 302
-
-    def test_guessing_from_many_addresses_meets_a_higher_ceiling_per_account(self, app, organizer):
-        from eventsvc.organizer.views_auth import FAILED_LOGINS_PER_ACCOUNT_ANYWHERE
-
-        ceiling = int(FAILED_LOGINS_PER_ACCOUNT_ANYWHERE.split()[0])
-        client = app.test_client()
-        for n in range(ceiling):
-            client.post("/organizer/login", data={"email": "organizer@oav.example", "password": "guess"},
-                        environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"})
-        refused = client.post("/organizer/login", data={"email": "organizer@oav.example", "password": PASSWORD},
-                              environ_base={"REMOTE_ADDR": "192.0.2.200"})
-        assert refused.status_code == 429
 
 
 @pytest.mark.parametrize("target", ["/%09/evil.example", "/\\evil.example", "//evil.example", "https://evil.example",

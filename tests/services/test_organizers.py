@@ -6,6 +6,7 @@ from eventsvc.extensions import db
 from eventsvc.models import ApiToken, Organizer
 from eventsvc.services.organizers import (OrganizerError, authenticate, create_api_token, create_organizer,
                                           token_for_secret, revoke_api_token)
+from eventsvc.services.sign_ins import start_session
 
 
 def test_password_is_stored_as_a_scrypt_hash_and_checked(app):
@@ -15,6 +16,7 @@ def test_password_is_stored_as_a_scrypt_hash_and_checked(app):
     assert stored.password_hash.startswith("scrypt:")
     assert "long enough password" not in stored.password_hash
     assert authenticate("LENA@oav.example", "long enough password").id == organizer.id
+    start_session(stored, "198.51.100.7")  # a login (the password and any second factor) notes its time
     assert stored.last_login_at is not None
     assert authenticate("lena@oav.example", "wrong password!!") is None
     assert authenticate("nobody@oav.example", "long enough password") is None

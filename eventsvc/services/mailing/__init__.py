@@ -37,9 +37,9 @@ from ...models import Event, EventStatus, FollowUpConsent, MailKind, OutboundMai
 from ...models.types import utcnow
 from ..transaction import end_read
 from .audience import BatchRenderer
-from .message import WireMessage
+from .message import WireMessage, wire_message
 from .outbox_claims import claim_batch, mark_failed, mark_for_retry, mark_sent_many, overdue_ids, take_back_expired
-from . import delivery, outbox
+from . import account_mail, delivery, outbox
 from .delivery import Relay, envelope_sender, relay_for, settings
 from .outbox import enqueue_send, hint_worker
 from .render import published_reports
@@ -89,6 +89,8 @@ class BatchOutcome:
 
 def skip_reason(mail: OutboundMail, now: datetime) -> str | None:
     """Why ``mail`` should not go out any more, or ``None`` when it should."""
+    if mail.registration_id is None:
+        return account_mail.skip_reason(mail)
     registration = mail.registration
     event = registration.event
     if registration.status == RegistrationStatus.CANCELLED and mail.kind in _MOOT_AFTER_CANCEL:
@@ -197,7 +199,10 @@ def _claim_and_render(mail_id: int | None, now: datetime | None,
         try:
             reason = skip_reason(mail, now or utcnow())
             if reason is None:
-                wire = renderer.wire(mail)
+                if mail.registration_id is None:  # a mail to an organizer about their account
+                    wire = wire_message(account_mail.render_account_mail(mail), mail.message_id)
+                else:
+                    wire = renderer.wire(mail)
                 # Routed by the address it goes to: an erasure's goodbye goes to the address as it
                 # was, not to the anonymised one its registration holds now.
                 ready.append(_Ready(mail.id, mail.attempts, wire, relay_for(wire.recipient)))
@@ -242,7 +247,8 @@ def _load_batch(ids: list[int]) -> tuple[list[OutboundMail], list]:
     queries for the whole batch instead of several per mail)."""
     mails = list(db.session.scalars(
         select(OutboundMail).where(OutboundMail.id.in_(ids)).order_by(OutboundMail.id)
-        .options(selectinload(OutboundMail.registration).selectinload(Registration.event))
+        .options(selectinload(OutboundMail.registration).selectinload(Registration.event),
+                 selectinload(OutboundMail.organizer))
     ))
     return mails, published_reports()
 

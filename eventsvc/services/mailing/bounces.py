@@ -95,6 +95,11 @@ def record_bounce(raw: bytes, recipients: list[str] | None = None) -> BounceOutc
             mail = lock(OutboundMail, mail_id)
         except NoResultFound:
             return BounceOutcome("ignored", mail_id)
+        if mail.registration_id is None:  # a mail to an organizer: no registration to mark
+            mail.status = MailStatus.BOUNCED
+            mail.last_error = f"bounced: {diagnostic}"
+            log.info("mail %s to an organizer bounced", mail_id)
+            return BounceOutcome("bounced", mail_id, diagnostic)
         registration = lock(Registration, mail.registration_id)
         if registration.erased_at is not None:
             # The registrant erased their data: the bounce repeats the address, keep none of it.

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, null, select, text, update
 
 from ...extensions import db
-from ...models import MailKind, MailStatus, OutboundMail, Registration
+from ...models import MailKind, MailStatus, OutboundMail, Organizer, Registration
 from ...models.types import utcnow
 from ..transaction import end_read, transaction
 from .delivery import Cap, cap_for, settings
@@ -79,8 +79,9 @@ def _within_caps(candidates: list[OutboundMail], now: datetime) -> list[Outbound
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CAPS_LOCK})
     emails = dict(db.session.execute(
-        select(OutboundMail.id, Registration.email)
-        .join(Registration, OutboundMail.registration_id == Registration.id)
+        select(OutboundMail.id, func.coalesce(Registration.email, Organizer.email))
+        .outerjoin(Registration, OutboundMail.registration_id == Registration.id)
+        .outerjoin(Organizer, OutboundMail.organizer_id == Organizer.id)
         .where(OutboundMail.id.in_([mail.id for mail in candidates]))
     ).all())
     for mail in candidates:  # an erasure's goodbye counts for the domain it really goes to
