@@ -51,6 +51,8 @@ def forget_previous_user() -> None:
 def begin_session(organizer: Organizer, address: str) -> None:
     """Log ``organizer`` in on this browser: a new session row and a fresh session cookie."""
     session.clear()
+    # Flask-WTF keeps this request's CSRF token on ``g``; it went with the old session.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     key = sign_ins.start_session(organizer, address)
     remember_language(organizer, str(get_locale() or "en"))
     login_user(organizer)
