@@ -42,7 +42,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .common import HttpClient, bench_app_settings, fresh_database, machine_note, table, write_results
-from .soak import Soak, _serve_recording
+from .soak import Soak, _pending, _serve_recording
 
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -315,19 +315,6 @@ def main() -> None:
     ])
     print(text)
     write_results("cluster", text)
-
-
-def _pending(app) -> int:
-    from sqlalchemy import func, select
-
-    from eventsvc.extensions import db
-    from eventsvc.models import MailStatus, OutboundMail
-
-    with app.app_context():
-        count = db.session.scalar(select(func.count()).select_from(OutboundMail).where(
-            OutboundMail.status.in_([MailStatus.QUEUED, MailStatus.SENDING])))
-        db.session.rollback()
-        return count
 
 
 def _delete_queues(broker) -> None:
