@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
@@ -108,44 +108,61 @@ def _stored_code(text: str) -> str:
 
 def record_scans(event_id: int, scans: list[Scan], organizer_id: int | None = None,
                  now: datetime | None = None) -> list[ScanResult]:
-    """Store a batch of scans of one event and answer each, in order. See the module's rule."""
+    """Store a batch of scans of one event and answer each, in order. See the module's rule.
+
+    The first try takes the scans for new ones (what a door sends nearly always) and does not
+    look for their ids in the log: the log's unique (event, scan id) refuses a scan stored
+    before, the transaction rolls back, and the second try looks them up and answers them.
+    """
     try:
-        return _record_scans(event_id, scans, organizer_id, now)
+        return _record_scans(event_id, scans, organizer_id, now, look_up_ids=False)
     except (IntegrityError, OperationalError) as error:
-        # Another request stored one of these scan ids at this very moment (a device retrying
-        # while its first try was still running): the second try finds it stored and answers it.
-        # Or PostgreSQL broke a rare deadlock with a cancellation that promoted a waiting guest
-        # this batch had locked: the second try goes through.
+        # A scan id stored before (a retried sync, or a device retrying while its first try was
+        # still running): the second try finds it stored and answers it. Or PostgreSQL broke a
+        # rare deadlock with a cancellation that promoted a waiting guest this batch had locked:
+        # the second try goes through.
         if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) != _DEADLOCK:
             raise
-        return _record_scans(event_id, scans, organizer_id, now)
+        return _record_scans(event_id, scans, organizer_id, now, look_up_ids=True)
+
+
+def _locked_guests(event_id: int, codes: set[str]) -> tuple[dict[str, Registration], dict[int, datetime], bool]:
+    """The registrations of these codes, locked in the order of their ids (two batches never
+    wait for each other in a circle), with the time of each one's last undo and whether any
+    webhook endpoint listens to the event: one round trip."""
+    if not codes:
+        return {}, {}, False
+    last_undo = (select(func.max(CheckinScan.scanned_at))
+                 .where(CheckinScan.registration_id == Registration.id, CheckinScan.kind == ScanKind.UNDO)
+                 .scalar_subquery())
+    listening = select(WebhookEndpoint.id).where(
+        WebhookEndpoint.active.is_(True),
+        (WebhookEndpoint.event_id.is_(None)) | (WebhookEndpoint.event_id == event_id)).exists()
+    rows = db.session.execute(
+        select(Registration, last_undo, listening).where(Registration.checkin_code.in_(list(codes)))
+        .order_by(Registration.id).with_for_update(of=Registration)
+        .execution_options(populate_existing=True)).all()
+    by_code = {registration.checkin_code: registration for registration, _undo, _listening in rows}
+    undos = {registration.id: undone_at for registration, undone_at, _listening in rows
+             if undone_at is not None and registration.event_id == event_id}
+    return by_code, undos, any(listens for _registration, _undo, listens in rows)
 
 
 def _record_scans(event_id: int, scans: list[Scan], organizer_id: int | None,
-                  now: datetime | None) -> list[ScanResult]:
+                  now: datetime | None, look_up_ids: bool) -> list[ScanResult]:
     with transaction():
         event = db.session.get(Event, event_id)
         codes = {scan.scan_id: _stored_code(scan.code) for scan in scans}
-        valid_codes = {code for code in codes.values() if _CODE.match(code)}
-        # The guests' rows are locked, in the order of their ids (two batches never wait for each
-        # other in a circle); the other queries come after the lock and see what it waited for.
-        by_code = {registration.checkin_code: registration for registration in db.session.scalars(
-            select(Registration).where(Registration.checkin_code.in_(list(valid_codes)))
-            .order_by(Registration.id).with_for_update()
-            .execution_options(populate_existing=True))} if valid_codes else {}
+        # The other queries come after the lock and see what it waited for.
+        by_code, last_undo, listening = _locked_guests(
+            event.id, {code for code in codes.values() if _CODE.match(code)})
         now = now or utcnow()
-        ours = [r.id for r in by_code.values() if r.event_id == event.id]
         known: dict[str, CheckinScan] = {}
-        last_undo: dict[int, datetime] = {}
-        if codes:
-            wanted = CheckinScan.scan_id.in_(list(codes))
-            if ours:
-                wanted = wanted | ((CheckinScan.kind == ScanKind.UNDO) & CheckinScan.registration_id.in_(ours))
-            for row in db.session.scalars(select(CheckinScan).where(CheckinScan.event_id == event.id, wanted)):
-                if row.scan_id in codes:
-                    known[row.scan_id] = row
-                if row.kind == ScanKind.UNDO and row.registration_id is not None:
-                    last_undo[row.registration_id] = max(row.scanned_at, last_undo.get(row.registration_id, row.scanned_at))
+        # A scan refused as too far ahead is not stored, so the log's constraint cannot tell that
+        # its id was sent before: such a batch looks its ids up at once.
+        if codes and (look_up_ids or any(scan.scanned_at > now + FUTURE_TOLERANCE for scan in scans)):
+            known = {row.scan_id: row for row in db.session.scalars(select(CheckinScan).where(
+                CheckinScan.event_id == event.id, CheckinScan.scan_id.in_(list(codes))))}
 
         results: list[ScanResult] = []
         first_of_id: dict[str, tuple[Scan, ScanResult]] = {}
@@ -190,14 +207,15 @@ def _record_scans(event_id: int, scans: list[Scan], organizer_id: int | None,
             first_of_id[scan.scan_id] = (scan, result)
             results.append(result)
 
-        _decide_entries(new_rows, last_undo)
+        _decide_entries(new_rows, last_undo, listening)
         db.session.add_all(row for row, _result in new_rows)
         for result in results:
             result.settle()
     return results
 
 
-def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: dict[int, datetime]) -> None:
+def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: dict[int, datetime],
+                    listening: bool) -> None:
     """Give each guest's new entry scans their outcomes: the earliest of all wins."""
     pending: dict[int, list[tuple[CheckinScan, ScanResult]]] = {}
     newly_in: list[tuple[Registration, datetime]] = []
@@ -228,21 +246,13 @@ def _decide_entries(new_rows: list[tuple[CheckinScan, ScanResult]], last_undo: d
         winner.outcome = winner_result.outcome = "checked_in"
         registration.checked_in_at = winner.scanned_at
         registration.checkin_door = winner.door or None
-    _tell_webhooks(newly_in)
+    if listening:
+        _tell_webhooks(newly_in)
 
 
 def _tell_webhooks(newly_in: list[tuple[Registration, datetime]]) -> None:
-    """The CRM hears of a check-in with the change, or not at all (once per check-in). One query
-    finds out whether any endpoint listens, so 500 scans of a sync cost no 500 lookups."""
-    if not newly_in:
-        return
-    event_id = newly_in[0][0].event_id
+    """The CRM hears of a check-in with the change, or not at all (once per check-in)."""
     with db.session.no_autoflush:
-        listening = db.session.scalar(select(WebhookEndpoint.id).where(
-            WebhookEndpoint.active.is_(True),
-            (WebhookEndpoint.event_id.is_(None)) | (WebhookEndpoint.event_id == event_id)).limit(1))
-        if listening is None:
-            return
         for registration, when in newly_in:
             emit_registration("registration.checked_in", registration, when)
 
