@@ -22,11 +22,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
-from ..models import CheckinScan, Event, Registration, RegistrationStatus, ScanKind, WebhookEndpoint
+from ..models import CheckinScan, Event, Registration, RegistrationStatus, ScanKind
 from ..models.types import utcnow
 from .names import full_name
 from .transaction import transaction
-from .webhooks import emit_registration
+from .webhooks import emit_registration, listening as webhooks_listening
 
 #: What a scan can come to (an exit scan of a guest who is in: ``exited``).
 OUTCOMES = ("checked_in", "already_checked_in", "cancelled", "waitlisted", "not_for_this_event", "unknown")
@@ -135,11 +135,8 @@ def _locked_guests(event_id: int, codes: set[str]) -> tuple[dict[str, Registrati
     last_undo = (select(func.max(CheckinScan.scanned_at))
                  .where(CheckinScan.registration_id == Registration.id, CheckinScan.kind == ScanKind.UNDO)
                  .scalar_subquery())
-    listening = select(WebhookEndpoint.id).where(
-        WebhookEndpoint.active.is_(True),
-        (WebhookEndpoint.event_id.is_(None)) | (WebhookEndpoint.event_id == event_id)).exists()
     rows = db.session.execute(
-        select(Registration, last_undo, listening).where(Registration.checkin_code.in_(list(codes)))
+        select(Registration, last_undo, webhooks_listening(event_id)).where(Registration.checkin_code.in_(list(codes)))
         .order_by(Registration.id).with_for_update(of=Registration)
         .execution_options(populate_existing=True)).all()
     by_code = {registration.checkin_code: registration for registration, _undo, _listening in rows}

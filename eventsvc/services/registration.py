@@ -14,7 +14,7 @@ from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, 
 from ..models.registration import IS_LIVE
 from ..models.types import utcnow
 from .mailing.outbox import queue_mail
-from .webhooks import emit_registration
+from .webhooks import emit_registration, listening as webhooks_listening
 from .follow_up import request_consent
 from .seats import live_counts, seats_left, waitlist_position
 from .transaction import lock, locked, transaction
@@ -105,7 +105,10 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None,
               at_the_door: bool = False) -> RegistrationOutcome:
     promoted: list[Registration] = []
     with transaction():
-        event = lock(Event, event_id)
+        # The event's lock, and whether any webhook endpoint listens to it, in one round trip.
+        event, listening = db.session.execute(
+            select(Event, webhooks_listening(Event.id)).where(Event.id == event_id)
+            .with_for_update(of=Event).execution_options(populate_existing=True)).one()
         # The clock is read once the lock is held: registration times then follow the order in
         # which registrations took their seat or place in line, and a place shown never moves back.
         now = now or utcnow()
@@ -142,9 +145,11 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None,
                 answers=dict(data.answers),
             )
             db.session.add(registration)
-            emit_registration("registration.created", registration, now)
+            # The mail first: a registration not yet flushed has no mail to look for.
             queue_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
                        else MailKind.WAITLISTED)
+            if listening:
+                emit_registration("registration.created", registration, now)
             if data.marketing_consent:  # double opt-in: a mail asks to confirm it
                 request_consent(registration, now)
             return RegistrationOutcome(registration, created=True)

@@ -25,6 +25,7 @@ from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event as orm_event
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Exists
 
 from ..extensions import db
 from ..models import Event, Registration, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -155,12 +156,22 @@ def event_data(event: Event) -> dict:
             "capacity": event.capacity, "sequence": event.ics_sequence}
 
 
+def _endpoints_of(event_id):
+    return (WebhookEndpoint.active.is_(True),
+            or_(WebhookEndpoint.event_id.is_(None), WebhookEndpoint.event_id == event_id))
+
+
+def listening(event_id) -> Exists:
+    """Whether an active endpoint listens to the event (``event_id``: a value or a column), as
+    a column to read along with a query a service makes anyway: a registration or a scan where
+    nobody listens then costs no lookup of the endpoints."""
+    return select(WebhookEndpoint.id).where(*_endpoints_of(event_id)).exists()
+
+
 def emit(type_: str, event_id: int, subject: str, data: dict, now: datetime | None = None) -> int:
     """Queue ``type_`` with ``data`` for every active endpoint that wants it, in the caller's
     transaction; returns how many deliveries were queued."""
-    endpoints = db.session.scalars(select(WebhookEndpoint).where(
-        WebhookEndpoint.active.is_(True),
-        or_(WebhookEndpoint.event_id.is_(None), WebhookEndpoint.event_id == event_id))).all()
+    endpoints = db.session.scalars(select(WebhookEndpoint).where(*_endpoints_of(event_id))).all()
     now = now or utcnow()
     queued = 0
     for endpoint in endpoints:

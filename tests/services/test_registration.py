@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from eventsvc.extensions import db
@@ -26,6 +27,27 @@ def test_address_is_normalised_and_consent_recorded(app):
     assert registration.marketing_consent_at is None
     # The registration and its confirmation were committed together.
     assert [m.kind for m in registration.mails] == ["confirmation"]
+
+
+def test_a_new_registration_costs_four_statements_when_no_webhook_listens(app):
+    """The event's lock (which also tells whether a webhook listens), the check for the same
+    address, the registration and its confirmation: nothing else holds the form's answer up."""
+    event_id = make_event().id
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        words = statement.replace("\n", " ").split()
+        if words[0] != "BEGIN":  # SQLite's BEGIN IMMEDIATE: the transaction, not a statement
+            table = words[words.index("INTO") + 1] if words[0] == "INSERT" else words[len(words) - words[::-1].index("FROM")]
+            statements.append(f"{words[0]} {table}")  # a SELECT's own table: its last FROM
+
+    sa_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        outcome = register(event_id, registration_data(email="four@example.com"))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", note)
+    assert outcome.created
+    assert statements == ["SELECT events", "SELECT registrations", "INSERT registrations", "INSERT outbound_mails"]
 
 
 def test_second_attempt_creates_nothing_and_mails_the_existing_link(app):
