@@ -26,8 +26,11 @@ from ..services.events import find_event, listed_events
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
                                      set_language, waitlist_position)
 from .forms import ConfirmForm, LanguageForm
+from .shared_pages import SharedPages
 
 bp = Blueprint("public", __name__)
+#: Pages the same for every visitor but for the CSRF token (the registration form).
+shared_pages = SharedPages()
 
 
 def _visible_event(slug: str) -> Event:
@@ -103,8 +106,14 @@ def register_view(slug: str):
     event = _visible_event(slug)
     if not event.registration_open():
         return render_template("public/closed.html", event=event), 409 if request.method == "POST" else 200
-    form = registration_form_for(event)(language=str(get_locale() or "en"))
+    language = str(get_locale() or "en")
     challenge = proof_of_work.required()
+    if request.method == "GET":
+        # The same page for every visitor of this event in this language: rendered once.
+        key = (request.path, event.id, event.updated_at, language, challenge)
+        return shared_pages.page(key, lambda: _register_page(
+            event, registration_form_for(event)(language=language), challenge))
+    form = registration_form_for(event)(language=language)
     if form.is_submitted() and form.is_bot():
         return redirect(url_for("public.registered", slug=slug))
     if form.validate_on_submit():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from eventsvc.extensions import db
@@ -156,6 +157,30 @@ class TestWithCsrf:
         accepted = client.post(f"/events/{event.slug}/register", data=form(csrf_token=token))
         assert accepted.status_code == 302
         assert db.session.scalar(select(Registration)).email == "li.wang@example.com"
+
+
+    def test_every_visitor_gets_the_kept_page_with_a_token_of_their_own(self, client):
+        event = make_event()
+        first = client.get(f"/events/{event.slug}/register?lang=en").get_data(as_text=True)
+        other = client.application.test_client()
+        g.pop("csrf_token", None)  # the test's app context outlives a request; a browser's would not
+        second = other.get(f"/events/{event.slug}/register?lang=en").get_data(as_text=True)
+        mine, theirs = (re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+                        for page in (first, second))
+        assert mine != theirs and "\x00" not in second
+        assert second.replace(theirs, mine) == first  # the same page, but for the token
+        # The first visitor's token is of no use in the second visitor's session.
+        assert other.post(f"/events/{event.slug}/register", data=form(csrf_token=mine)).status_code == 400
+        assert other.post(f"/events/{event.slug}/register", data=form(csrf_token=theirs)).status_code == 302
+
+    def test_an_edited_event_is_shown_at_once_and_each_language_has_its_page(self, client):
+        event = make_event()
+        path = f"/events/{event.slug}/register"
+        assert event.title["en"] in client.get(f"{path}?lang=en").get_data(as_text=True)
+        event.title = {**event.title, "en": "Hamburg launch, new venue"}
+        db.session.commit()
+        assert "Hamburg launch, new venue" in client.get(f"{path}?lang=en").get_data(as_text=True)
+        assert "Fields marked * are required." not in client.get(f"{path}?lang=de").get_data(as_text=True)
 
 
 def test_required_fields_are_marked(client):

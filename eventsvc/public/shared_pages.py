@@ -1,0 +1,53 @@
+"""Pages that every visitor sees alike but for the CSRF token: rendered once, the token filled in.
+
+The registration form of an event is the same page for everyone who opens it in one language:
+only the form's CSRF token is the visitor's own. The first visitor's page is kept (with the token
+cut out) under a key that names everything the page is made of: the path, the event and the
+time it was last changed, the language, whether the proof-of-work widget is on it. An edited
+event has a new ``updated_at`` and so a new key: an old text is never served. Each process keeps
+its own pages (at most :data:`MAX_PAGES`, the least recently used go first); translations change
+only with a new process. docs/architecture.md, "The registration path".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask_wtf.csrf import generate_csrf
+
+#: How many pages a process keeps: every event × language × with or without the widget, and more.
+MAX_PAGES = 512
+#: What stands for the token in a kept page: no page holds it otherwise.
+_TOKEN_MARK = "\x00csrf-token\x00"
+
+
+class SharedPages:
+    """A process's kept pages, safe to share between a worker's threads."""
+
+    def __init__(self, size: int = MAX_PAGES) -> None:
+        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def page(self, key: Hashable, render: Callable[[], str]) -> str:
+        """The page of ``key`` with this visitor's CSRF token; ``render`` makes it on a miss."""
+        token = generate_csrf()
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is not None:
+                self._pages.move_to_end(key)
+        if kept is not None:
+            return kept.replace(_TOKEN_MARK, token)
+        html = render()
+        if token in html:  # a page without the token (an error page) is not kept
+            with self._lock:
+                self._pages[key] = html.replace(token, _TOKEN_MARK)
+                while len(self._pages) > self._size:
+                    self._pages.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
