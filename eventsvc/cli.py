@@ -19,7 +19,7 @@ from .services.exports import ExportError, export_attendees_to_file
 from .services.follow_up import invite
 from .services.mailing.bounces import import_bounces
 from .services.organizers import (DEFAULT_TOKEN_DAYS, OrganizerError, create_api_token, create_organizer,
-                                  find_organizer, set_disabled)
+                                  default_scope, find_organizer, set_disabled)
 from .services.privacy import purge
 from .services.reminders import run_due
 from .services.reports import ReportError, publish_report, seed_edition
@@ -176,10 +176,8 @@ def create_token_command(email: str, name: str, slug: str | None, days: int, sco
         if event is None:
             raise click.ClickException(f"No event has the slug {slug}.")
     try:
-        if scope is None:
-            owner = find_organizer(email)
-            scope = "checkin" if owner is not None and owner.role == "checkin" else "read"
-        _token, secret = create_api_token(email, name, event, days, scope=scope)
+        _token, secret = create_api_token(email, name, event, days,
+                                          scope=scope or default_scope(find_organizer(email)))
     except OrganizerError as error:
         raise click.ClickException(str(error)) from error
     click.echo(secret)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,7 +16,7 @@ MAIL_STATUSES = tuple(MailStatus)
 
 
 class OutboundMail(db.Model):
-    """One mail to one registrant, from the moment it is decided until it is sent or failed."""
+    """One mail to one registrant (or organizer), from the moment it is decided until it is sent or failed."""
 
     __tablename__ = "outbound_mails"
     __table_args__ = (
@@ -25,10 +25,15 @@ class OutboundMail(db.Model):
         Index("ix_outbound_mails_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbound_mails_rate_key_sent_at", "rate_key", "sent_at"),
         CheckConstraint("registration_id IS NOT NULL OR organizer_id IS NOT NULL", name="recipient"),
+        # The dedupe key of a mail to an organizer: the constraint above cannot hold it, because
+        # its registration is empty (NULL), and two NULLs never clash.
+        Index("uq_outbound_mails_organizer_dedupe", "organizer_id", "dedupe_key", unique=True,
+              postgresql_where=text("registration_id IS NULL"), sqlite_where=text("registration_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The registrant it goes to; empty for a mail to an organizer (a password reset).
+    #: The registrant it goes to; empty for a mail to an organizer (a password reset, a webhook
+    #: endpoint switched off).
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
@@ -36,7 +41,7 @@ class OutboundMail(db.Model):
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizers.id", ondelete="CASCADE"), index=True)
     #: What the mail is: confirmation, waitlisted, promoted, cancelled, reminder, report, ….
     kind: Mapped[str] = mapped_column(String(32))
-    #: Unique per registrant, so the same mail is never decided twice (``reminder:P7D``).
+    #: Unique per registrant (or organizer), so the same mail is never decided twice (``reminder:P7D``).
     dedupe_key: Mapped[str] = mapped_column(String(64))
     #: Values the mail needs beyond the registration, e.g. what changed about the event.
     payload: Mapped[dict | None] = mapped_column(JSONType)

@@ -55,6 +55,8 @@ class MailKind(StrEnum):
     MISSED_YOU = "missed_you"
     #: A password-reset link, to an organizer (the row names the organizer, no registration).
     PASSWORD_RESET = "password_reset"
+    #: To a webhook endpoint's owner (or every admin): it failed for a day and was switched off.
+    WEBHOOK_SWITCHED_OFF = "webhook_switched_off"
 
 
 class OrganizerRole(StrEnum):

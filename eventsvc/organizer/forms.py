@@ -97,6 +97,11 @@ class TokenForm(FlaskForm):
     event = SelectField(_l("Event"), choices=[], default="")
     days = IntegerField(_l("Valid for (days)"), default=365,
                         validators=[Optional(), NumberRange(min=1, max=5 * 365)])
+    #: Choices (read, write, checkin in the reader's words) are filled in by the view.
+    scope = SelectField(_l("What the token may do"), choices=[], description=_l(
+        "Read: what the API shows of your events. Write: also changing events and cancelling registrations. "
+        "Check-in: only the door's routes (check-in list, scans, search), for a scanning device; a check-in "
+        "account's tokens always have this one."))
 
 
 class RoleForm(FlaskForm):

@@ -24,9 +24,10 @@ bp = Blueprint("organizer", __name__)
 PUBLIC_ENDPOINTS = {"organizer.login", "organizer.door_service_worker", "organizer.password_reset",
                     "organizer.password_reset_link", "organizer.login_passkey_options", "organizer.login_passkey"}
 #: All that a ``checkin`` account may reach: its events (as links to check-in), check-in and the
-#: door, and its own account.
+#: door, its own account and its API tokens (of the ``checkin`` scope: no more than its door reaches).
 CHECKIN_ENDPOINTS = PUBLIC_ENDPOINTS | {"organizer.logout", "organizer.index", "organizer.events",
                                         "organizer.checkin_page", "organizer.door", "organizer.door_manifest",
+                                        "organizer.tokens", "organizer.revoke_token",
                                         "organizer.account", "organizer.change_password",
                                         "organizer.logout_everywhere", "organizer.two_factor_page",
                                         "organizer.totp_begin", "organizer.totp_enrol", "organizer.totp_confirm",
@@ -157,6 +158,12 @@ def role_names() -> dict[str, str]:
     """Words for the account roles, in the reader's language."""
     return {"admin": _("admin: every event"), "organizer": _("organizer: the granted events"),
             "checkin": _("check-in: only the check-in page of the granted events")}
+
+
+def scope_names() -> dict[str, str]:
+    """What an API token may do, in the reader's language (the words of the tokens page)."""
+    return {"read": pgettext("token scope", "read"), "write": pgettext("token scope", "write"),
+            "checkin": pgettext("token scope", "check-in")}
 
 
 def local_time(value, zone, fmt: str | None = None) -> str:

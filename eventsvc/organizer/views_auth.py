@@ -15,7 +15,7 @@ from ..services import organizers, sign_ins, two_factor
 from ..services.events import events_for_organizers, find_event
 from . import login_guard, second_step
 from .auth import end_session
-from .routes import bp, visible_event_ids
+from .routes import bp, scope_names, visible_event_ids
 from .forms import ActionForm, LoginForm, TokenForm
 
 
@@ -123,24 +123,37 @@ def logout():
 
 
 def _token_form(form: TokenForm) -> TokenForm:
-    """A token reaches all the organizer's events, or one of them."""
+    """A token reaches all the organizer's events, or one of them, with one of the scopes."""
     events = events_for_organizers(visible_event_ids())
     form.event.choices = [SelectChoice("", _("all my events"))] + [SelectChoice(e.slug, e.slug) for e in events]
+    form.scope.choices = [SelectChoice(scope, word) for scope, word in scope_names().items()]
     return form
+
+
+def _scope_problem(error: organizers.OrganizerError) -> str:
+    return {
+        "checkin_account_scope": _("A check-in account can only make tokens with the scope “check-in”."),
+    }.get(error.code, str(error))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
 def tokens():
     """The organizer's API tokens; a new one is shown once, right after it is made."""
-    form = _token_form(TokenForm())
+    form = _token_form(TokenForm(scope=organizers.default_scope(current_user)))
     secret = None
     if form.validate_on_submit():
         event = find_event(form.event.data) if form.event.data else None
-        _token, secret = organizers.create_api_token(current_user.email, form.name.data, event,
-                                                     form.days.data or organizers.DEFAULT_TOKEN_DAYS)
-        form = _token_form(TokenForm(formdata=None))
-    return render_template("organizer/tokens.html", form=form, secret=secret,
-                           tokens=organizers.tokens_of(current_user), action_form=ActionForm())
+        try:
+            _token, secret = organizers.create_api_token(current_user.email, form.name.data, event,
+                                                         form.days.data or organizers.DEFAULT_TOKEN_DAYS,
+                                                         scope=form.scope.data)
+        except organizers.OrganizerError as error:
+            form.scope.errors.append(_scope_problem(error))
+        else:
+            form = _token_form(TokenForm(formdata=None, scope=organizers.default_scope(current_user)))
+    return render_template("organizer/tokens.html", form=form, secret=secret, scope_names=scope_names(),
+                           tokens=organizers.tokens_of(current_user),
+                           action_form=ActionForm()), 422 if form.errors else 200
 
 
 @bp.post("/tokens/<int(max=2147483647):token_id>/revoke")

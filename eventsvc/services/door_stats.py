@@ -148,7 +148,11 @@ def _iso(value: datetime, zone) -> str:
 
 
 def arrivals_chart(figures: LiveFigures, zone, title: str, width: int = 640, height: int = 200) -> Markup:
-    """Arrivals per five minutes as an inline SVG bar chart (no script); each bar names its time."""
+    """Arrivals per five minutes as an inline SVG bar chart (no script); each bar names its time.
+
+    The door app draws the same chart from ``…/checkin-stats`` in the page (``static/door/chart.js``,
+    with these measures): a change here belongs there too (``tests/browser/test_door.py`` compares).
+    """
     left, right, top, bottom = 40, 10, 20, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     label = escape(title, {'"': "&quot;"})

@@ -37,7 +37,12 @@ def _dummy_hash() -> str:
 
 
 class OrganizerError(Exception):
-    """An organizer account or token cannot be created as asked (the message says why)."""
+    """An organizer account or token cannot be created as asked (the message says why, in
+    English; ``code`` names the reason for a page that says it in the reader's language)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def normalize_email(email: str) -> str:
@@ -133,6 +138,14 @@ def remember_language(organizer: Organizer, language: str) -> None:
             organizer.language = language
 
 
+def default_scope(organizer: Organizer | None) -> str:
+    """The scope of a new token when none is chosen: ``checkin`` for a ``checkin`` account (the
+    only one its tokens may have), else ``read``."""
+    if organizer is not None and organizer.role == OrganizerRole.CHECKIN:
+        return TokenScope.CHECKIN
+    return TokenScope.READ
+
+
 def create_api_token(email: str, name: str, event: Event | None = None,
                      days: int = DEFAULT_TOKEN_DAYS, now: datetime | None = None,
                      scope: str = TokenScope.READ) -> tuple[ApiToken, str]:
@@ -149,7 +162,8 @@ def create_api_token(email: str, name: str, event: Event | None = None,
     if scope not in set(TokenScope):
         raise OrganizerError(f"{scope} is not a scope; use read, write or checkin.")
     if organizer.role == OrganizerRole.CHECKIN and scope != TokenScope.CHECKIN:
-        raise OrganizerError(f"{organizer.email} is a check-in account: its tokens can only have the scope checkin.")
+        raise OrganizerError(f"{organizer.email} is a check-in account: its tokens can only have the scope checkin.",
+                             code="checkin_account_scope")
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise OrganizerError(f"A token lives between 1 and {MAX_TOKEN_DAYS} days.")
     name = (name or "").strip()[:100] or "API"

@@ -10,8 +10,9 @@ order per subject, with every attempt and the endpoint's answer kept for the del
   that changes its answer between check and connect (DNS rebinding) reaches nothing private.
 - A failure (no answer, or any status but 2xx) waits :data:`RETRY_SCHEDULE` (the first retry
   within a minute, then longer, over a day). An endpoint that has failed for
-  :data:`DISABLE_AFTER` without a success is switched off; its deliveries wait, and go out in
-  order once an admin switches it on again.
+  :data:`DISABLE_AFTER` without a success is switched off, and its owner (or, without one, every
+  admin) gets a mail in the same transaction; its deliveries wait, and go out in order once an
+  admin switches it on again.
 - Long waits are kept in the table, not in the broker: beat's sweep (every minute) hands due
   deliveries to a worker, and takes back those whose worker died while sending.
 """
@@ -33,7 +34,8 @@ from sqlalchemy import and_, or_, select
 from standardwebhooks.webhooks import Webhook
 
 from ..extensions import db
-from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from ..models import (MailKind, Organizer, OrganizerRole, OutboundMail, WebhookAttempt, WebhookDelivery,
+                      WebhookEndpoint)
 from ..models.types import utcnow
 from .transaction import end_read, lock, transaction
 from .webhooks import WebhookUrlError, hint_delivery, resolve_target
@@ -52,6 +54,8 @@ LEASE = timedelta(minutes=2)
 COUNTDOWN_LIMIT = 300
 #: How much of an endpoint's answer the log keeps.
 ANSWER_LIMIT = 2000
+#: How much of the last answer the switch-off mail quotes.
+MAIL_ANSWER_LIMIT = 500
 
 
 @dataclass
@@ -174,7 +178,7 @@ def _record(claim: Claim, status: int | None, answer: str, duration_ms: int, now
         if now - endpoint.failing_since >= DISABLE_AFTER:
             delivery.status = "pending"  # waits for the endpoint to be switched on again
             delivery.next_attempt_at = now
-            _switch_off(endpoint, now)
+            _switch_off(endpoint, now, status, answer)
         elif delivery.attempts > len(delays):
             delivery.status = "failed"
             return _next_in_line(delivery)
@@ -187,11 +191,34 @@ def _record(claim: Claim, status: int | None, answer: str, duration_ms: int, now
     return None
 
 
-def _switch_off(endpoint: WebhookEndpoint, now: datetime) -> None:
+def _switch_off(endpoint: WebhookEndpoint, now: datetime, status: int | None, answer: str) -> None:
+    """Switch the endpoint off and queue the mail that says so, in the caller's transaction.
+
+    The caller holds the endpoint's lock: of two workers whose attempts fail at once, the second
+    finds it off already, and nobody is told twice.
+    """
+    if not endpoint.active:
+        return
     endpoint.active = False
     endpoint.disabled_at = now
     endpoint.disabled_reason = "failing for a day"
     log.warning("webhook endpoint %s switched off after failing for a day", endpoint.id)
+    payload = {"endpoint_id": endpoint.id, "url": endpoint.url, "failing_since": endpoint.failing_since.isoformat(),
+               "status": status, "answer": answer[:MAIL_ANSWER_LIMIT]}
+    for organizer in _who_may_switch_on(endpoint):
+        db.session.add(OutboundMail(organizer_id=organizer.id, kind=MailKind.WEBHOOK_SWITCHED_OFF,
+                                    dedupe_key=f"webhook_switched_off:{endpoint.id}:{int(now.timestamp())}",
+                                    payload=payload))
+
+
+def _who_may_switch_on(endpoint: WebhookEndpoint) -> list[Organizer]:
+    """The endpoint's owner while an admin with a working account (only admins reach the
+    webhooks page); else, and for an endpoint without an owner, every such admin."""
+    owner = endpoint.owner
+    if owner is not None and owner.is_admin and owner.disabled_at is None:
+        return [owner]
+    return list(db.session.scalars(select(Organizer).where(
+        Organizer.role == OrganizerRole.ADMIN, Organizer.disabled_at.is_(None)).order_by(Organizer.id)))
 
 
 def deliver(delivery_id: int, now: datetime | None = None) -> int:

@@ -1,13 +1,15 @@
 """The door app in Debian's chromium against gunicorn (issue 17): a fake camera showing three
 guests' QR codes, twenty scans with the network cut, two devices letting the same guest in
-offline, pinyin and umlaut search, a hand scanner, a ``checkin`` account's reach, and axe-core in
-three languages. Chromium on Linux has no ``BarcodeDetector``: the vendored jsQR reads the codes."""
+offline, pinyin and umlaut search, a hand scanner, a ``checkin`` account's reach, the live
+panel's arrivals chart, and axe-core in three languages. Chromium on Linux has no ``BarcodeDetector``: the vendored jsQR reads the codes."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -22,6 +24,7 @@ from eventsvc.models import Registration
 # branch these tests have nothing to talk to.
 CheckinScan = pytest.importorskip("eventsvc.models.checkin", reason="the door API is not here yet").CheckinScan
 from eventsvc.services.access import grant
+from eventsvc.services.checkin import check_in_registration
 from eventsvc.services.organizers import create_organizer, find_organizer
 from tests.factories import make_event, make_registration
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, DEFAULT_TIMEOUT_MS
@@ -243,6 +246,41 @@ def test_search_by_pinyin_and_umlaut_a_hand_scanner_and_a_checkin_account(browse
     assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
     context.close()
     assert requests.get(f"{server.url}/organizer/events/door-launch/door", allow_redirects=False).status_code == 302
+
+
+def test_the_live_panel_draws_the_arrivals_per_five_minutes_as_the_dashboard_does(browser, door):
+    server, codes = door
+    now = datetime.now(timezone.utc)
+    for code, minutes_ago in zip(codes["guests"][10:13], (22, 21, 7)):   # let in before the app was opened
+        check_in_registration(db.session.scalar(select(Registration.id).where(Registration.checkin_code == code)),
+                              now=now - timedelta(minutes=minutes_ago))
+    context = _context(browser)
+    page = _open_door(context, server)
+    _type_code(page, codes["guests"][0])
+    _wait_for_answers(page, 1)
+    page.wait_for_selector("#door-arrivals[data-total='4']", state="visible")
+
+    stats = page.request.get(f"{server.url}/api/v1/events/door-launch/checkin-stats").json()
+    expected = [f"{datetime.fromisoformat(slot['from']):%H:%M}: {slot['count']}" for slot in stats["arrivals"]]
+    assert sum(slot["count"] for slot in stats["arrivals"]) == 4 and len(expected) >= 5   # empty slots too
+    chart = page.locator("#door-arrivals svg.chart[role=img]")
+    assert chart.get_attribute("aria-label") == "Arrivals per five minutes"
+    assert page.eval_on_selector_all("#door-arrivals rect title", "titles => titles.map(t => t.textContent)") == expected
+    assert page.eval_on_selector_all("#door-arrivals-rows tr", """rows => rows.map(row =>
+        `${row.cells[0].textContent}: ${row.cells[1].textContent}`)""") == expected   # the text alternative
+
+    # The dashboard's chart of the same figures has the same bars in the same places.
+    dashboard = page.request.get(f"{server.url}/organizer/events/door-launch").text()
+    dashboard_chart = dashboard.split("<h3>Arrivals per five minutes</h3>", 1)[1].split("</svg>", 1)[0]
+    on_dashboard = [[float(n) for n in bar] for bar in re.findall(
+        r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', dashboard_chart)]
+    at_the_door = page.eval_on_selector_all("#door-arrivals rect", """bars => bars.map(bar =>
+        ["x", "y", "width", "height"].map(name => Number(bar.getAttribute(name))))""")
+    assert len(at_the_door) == len(on_dashboard) == len(expected)
+    assert all(abs(a - b) < 0.06 for door_bar, dashboard_bar in zip(at_the_door, on_dashboard)
+               for a, b in zip(door_bar, dashboard_bar)), (at_the_door, on_dashboard)
+    assert page.csp_errors == []
+    context.close()
 
 
 @pytest.mark.parametrize("language", ["zh", "de", "en"])

@@ -52,7 +52,7 @@ def test_a_second_organizer_sees_and_changes_only_granted_events(app, two_events
     assert db.session.get(type(theirs), theirs.id).status == "published"
 
 
-def test_a_checkin_account_sees_only_the_checkin_page_of_its_events(app, two_events):
+def test_a_checkin_account_sees_only_the_checkin_page_of_its_events_and_its_tokens(app, two_events):
     mine, _theirs = two_events
     client = _client_of(app, "door@oav.example", "checkin")
     grant(find_organizer("door@oav.example"), mine)
@@ -62,8 +62,9 @@ def test_a_checkin_account_sees_only_the_checkin_page_of_its_events(app, two_eve
     assert "/organizer/events/mine/attendees" not in listing
     for url in ("/organizer/events/mine", "/organizer/events/mine/attendees",
                 "/organizer/events/mine/attendees.csv", "/organizer/events/theirs/checkin",
-                "/organizer/mail", "/organizer/tokens", "/organizer/accounts"):
+                "/organizer/mail", "/organizer/accounts"):
         assert client.get(url).status_code == 404, url
+    assert client.get("/organizer/tokens").status_code == 200  # its tokens only check in (tests/organizer/test_tokens.py)
 
 
 def test_the_mail_log_shows_and_retries_only_granted_events(app, two_events):

@@ -1,5 +1,6 @@
 """Webhooks as the CRM meets them: signed deliveries of every change, in order per registration,
-retried while the CRM is down, and refused for addresses inside the network."""
+retried while the CRM is down, and refused for addresses inside the network; an endpoint that
+fails for a day is switched off and its owner told by mail (to the real SMTP server)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,19 @@ from eventsvc.extensions import db
 from eventsvc.models import WebhookDelivery, WebhookEndpoint
 from eventsvc.services.checkin import check_in_registration
 from eventsvc.services.event_changes import cancel_event
+from eventsvc.services.mailing import send_from_outbox
+from eventsvc.services.organizers import create_organizer, remember_language, set_disabled
 from eventsvc.services.registration import cancel
 from eventsvc.services.transaction import transaction
 from eventsvc.services.webhook_delivery import DISABLE_AFTER, RETRY_SCHEDULE, deliver, sweep
 from eventsvc.services.webhooks import WebhookUrlError, add_endpoint, emit_registration
 from tests.factories import make_event, make_registration
+from tests.fixtures.mail import html_body, text_body
 
 
 @pytest.fixture
-def app_overrides():
-    return {"WEBHOOK_ALLOW_PRIVATE": True}
+def app_overrides(smtp_server):
+    return {"WEBHOOK_ALLOW_PRIVATE": True, "MAIL_PORT": smtp_server.port}
 
 
 def pending_ids() -> list[int]:
@@ -158,6 +162,70 @@ def test_an_endpoint_failing_for_a_day_is_switched_off_and_catches_up_when_switc
     set_active(endpoint_id, True)
     run_due(now + DISABLE_AFTER * 2)
     assert [body["type"] for _, body in receiver.accepted] == ["registration.created"]
+
+
+def _send_all_mail() -> None:
+    while send_from_outbox(None).claimed:
+        pass
+
+
+def _organizers_mailed(smtp_server) -> list[str]:
+    """Who of the organizers (not the registrants, who get their confirmations) got mail."""
+    return sorted(rcpt for _sender, rcpts in smtp_server.envelopes for rcpt in rcpts if rcpt.endswith("@oav.example"))
+
+
+def _fail_for_a_day(receiver, owner_id: int | None = None) -> tuple[int, datetime]:
+    """An endpoint that answers 500 from ``start`` on, tried again a day later; its id and ``start``."""
+    endpoint = add_endpoint(receiver.url, owner_id=owner_id)
+    receiver.secret = endpoint.secret
+    endpoint_id = endpoint.id
+    event = make_event()
+    make_registration(event)
+    make_registration(event)
+    start = datetime.now(timezone.utc)
+    run_due(start)
+    run_due(start + DISABLE_AFTER)
+    return endpoint_id, start
+
+
+def test_the_owner_of_an_endpoint_switched_off_after_a_day_is_mailed_once_in_their_language(
+        app, webhook_receiver, smtp_server):
+    owner = create_organizer("crm-admin@oav.example", "a long admin password", "Carla Admin")
+    remember_language(owner, "de")
+    create_organizer("other-admin@oav.example", "a long admin password", "Other Admin")
+    receiver = webhook_receiver(fail_first=10_000)
+    endpoint_id, start = _fail_for_a_day(receiver, owner.id)
+    assert not db.session.get(WebhookEndpoint, endpoint_id).active
+    db.session.rollback()
+    _send_all_mail()
+    run_due(start + DISABLE_AFTER * 2)              # switched off: no second switch-off, no second mail
+    _send_all_mail()
+
+    [message] = smtp_server.extract_emails(count=1, to="crm-admin@oav.example")
+    assert _organizers_mailed(smtp_server) == ["crm-admin@oav.example"]
+    assert message["Subject"] == "Webhook-Endpunkt ausgeschaltet"
+    text, html = text_body(message), html_body(message)
+    assert receiver.url in text and receiver.url in html
+    assert "seit" in text and f"{start:%d.%m.%Y}" in text and f"{start:%H:%M}" in text
+    assert "500" in text and "receiver answered 500" in text
+    switch_on = f"http://events.test/organizer/webhooks/{endpoint_id}"  # the page with its log and switch
+    assert switch_on in text and f'href="{switch_on}"' in html and 'lang="de"' in html
+
+
+def test_an_endpoint_without_an_owner_is_reported_to_every_admin_who_can_switch_it_on(
+        app, webhook_receiver, smtp_server):
+    for email, role in [("first-admin@oav.example", "admin"), ("second-admin@oav.example", "admin"),
+                        ("gone-admin@oav.example", "admin"), ("partner@oav.example", "organizer")]:
+        create_organizer(email, "a long admin password", role=role)
+    set_disabled("gone-admin@oav.example", True)
+    receiver = webhook_receiver(fail_first=10_000)
+    _fail_for_a_day(receiver)
+    _send_all_mail()
+    for admin in ("first-admin@oav.example", "second-admin@oav.example"):
+        [message] = smtp_server.extract_emails(count=1, to=admin)
+        assert receiver.url in text_body(message)
+    assert _organizers_mailed(smtp_server) == ["first-admin@oav.example", "second-admin@oav.example"]
+    db.session.rollback()
 
 
 def test_a_name_that_resolves_inside_the_network_at_delivery_time_is_not_contacted(app, webhook_receiver):

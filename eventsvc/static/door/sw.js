@@ -43,7 +43,8 @@ registerRoute(
 // offline, though the page's first load came before this worker was there to see it.
 const DOOR_FILES = [
   "/static/site.css", "/static/favicon.svg",
-  "/static/door/door.js", "/static/door/api.js", "/static/door/codes.js", "/static/door/decide.js",
+  "/static/door/door.js", "/static/door/api.js", "/static/door/chart.js", "/static/door/codes.js",
+  "/static/door/decide.js",
   "/static/door/memory-store.js", "/static/door/repeats.js", "/static/door/scanner.js",
   "/static/door/search.js", "/static/door/store.js", "/static/door/sync.js", "/static/door/ui.js",
   "/static/door/decoder-worker.js", "/static/door/icon-192.png", "/static/door/icon-512.png",

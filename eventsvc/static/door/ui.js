@@ -1,5 +1,8 @@
 // What the person at the door sees and hears: each answer in place (the whole screen for a
-// moment, green, amber or red), the last scans, the counts, search results and short notices.
+// moment, green, amber or red), the last scans, the counts and arrivals, search results and
+// short notices.
+
+import { arrivalsChart } from "./chart.js";
 
 const GREEN = new Set(["checked_in", "exited"]);
 const AMBER = new Set(["already_checked_in"]);
@@ -22,8 +25,12 @@ export function createUi({ strings, lang, timezone }) {
   const byId = (id) => document.getElementById(id);
   const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: timezone });
   const dayFormat = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", timeZone: timezone });
+  // The chart's times as the dashboard writes them: 24 hours in every language ("18:05").
+  const clockFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    timeZone: timezone });
   let audio = null;
   let fullTimer = null;
+  let arrivalsShown = "";
 
   function when(iso) {
     const date = new Date(iso);
@@ -93,6 +100,29 @@ export function createUi({ strings, lang, timezone }) {
     }
   }
 
+  /** Arrivals per five minutes: the dashboard's chart, and a table of the same for a screen reader. */
+  function showArrivals(series) {
+    const shown = JSON.stringify(series);
+    if (shown === arrivalsShown) return;
+    arrivalsShown = shown;
+    const box = byId("door-arrivals");
+    box.hidden = !series.length;
+    box.dataset.total = String(series.reduce((total, item) => total + item.count, 0));
+    const time = (iso) => clockFormat.format(new Date(iso));
+    byId("door-arrivals-chart").replaceChildren(
+      arrivalsChart(series, { title: byId("door-arrivals-title").textContent, time }));
+    byId("door-arrivals-rows").replaceChildren(...series.map(({ from, count }) => {
+      const row = document.createElement("tr");
+      const start = document.createElement("th");
+      start.scope = "row";
+      start.textContent = time(from);
+      const arrivals = document.createElement("td");
+      arrivals.textContent = String(count);
+      row.append(start, arrivals);
+      return row;
+    }));
+  }
+
   return {
     when,
 
@@ -145,7 +175,7 @@ export function createUi({ strings, lang, timezone }) {
       byId("door-queued").textContent = queued ? ` · ${fill(strings.queued, { count: queued })}` : "";
     },
 
-    /** The server's live figures: who is inside now, and each door's scans in the last minute. */
+    /** The server's live figures: who is inside now, each door's scans in the last minute, the arrivals. */
     stats(figures) {
       const element = byId("door-inside");
       if (!figures || typeof figures.inside !== "number") return;
@@ -154,6 +184,7 @@ export function createUi({ strings, lang, timezone }) {
         return `${door.door || strings.no_door}: ${fill(strings.per_minute, { count: last })}`;
       });
       element.textContent = [fill(strings.inside, { count: figures.inside }), ...perMinute].join(" · ");
+      showArrivals(figures.arrivals || []);
     },
 
     counts({ expected, checkedIn, doors }) {
