@@ -71,14 +71,16 @@ def normalize_email(email: str) -> str:
 
 
 def find_live_registration(event: Event, email: str) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
+    # The id only: most addresses are new, and a row of every column costs more than its answer.
+    registration_id = db.session.scalar(
+        select(Registration.id).where(
             Registration.event_id == event.id,
             Registration.email == normalize_email(email),
             Registration.status.in_(LIVE_STATUSES),
             IS_LIVE,  # the index's own condition: a lookup in it, not a scan of the event
         )
     )
+    return None if registration_id is None else db.session.get(Registration, registration_id)
 
 
 def register(event_id: int, data: RegistrationData, now: datetime | None = None,

@@ -13,8 +13,11 @@ hooks; ``create_app`` calls it (docs/architecture.md, "The mail pipeline").
 from __future__ import annotations
 
 import logging
+import os
+import queue
+import threading
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -87,9 +90,41 @@ def _collect_new_mail(session: Session, _context) -> None:
         session.info.setdefault(_PENDING_KEY, []).extend(ids)
 
 
+class _AfterTheAnswer:
+    """Hints from a request go to the broker from a thread of the process's own, so that the
+    answer to the visitor does not wait for the broker. Losing one (the process ends first)
+    costs nothing but time: the sweeper re-enqueues what lost its hint."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.SimpleQueue | None = None
+
+    def submit(self, app: Flask, mail_ids: list[int]) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use in this process (a fork does not copy threads)
+                self._pid, self._queue = os.getpid(), queue.SimpleQueue()
+                threading.Thread(target=self._send, args=(self._queue,), name="outbox-hints", daemon=True).start()
+            self._queue.put((app, mail_ids))
+
+    @staticmethod
+    def _send(work: queue.SimpleQueue) -> None:
+        while True:
+            app, mail_ids = work.get()
+            with app.app_context():
+                enqueue_send(mail_ids)
+
+
+_after_the_answer = _AfterTheAnswer()
+
+
 def _release_mail(session: Session) -> None:
     ids = session.info.pop(_PENDING_KEY, None)
-    if ids:
+    if not ids:
+        return
+    if has_request_context():
+        _after_the_answer.submit(current_app._get_current_object(), ids)
+    else:
         enqueue_send(ids)
 
 
