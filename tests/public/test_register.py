@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from flask import g
@@ -192,3 +194,23 @@ def test_required_fields_are_marked(client):
         assert label and 'class="required-mark"' in label.group(0), name
     organization = re.search(r'<label[^>]*for="organization"[^>]*>.*?</label>', page, re.S).group(0)
     assert "required-mark" not in organization
+
+
+def test_the_answer_does_not_wait_for_the_broker_and_the_hint_still_goes(client, monkeypatch):
+    event = make_event()
+    answered, hints = threading.Event(), []
+
+    def slow_broker(name, args=None, countdown=None):
+        # True when the visitor had the answer before the broker was asked.
+        hints.append((name, args, answered.wait(10)))
+
+    monkeypatch.setattr(client.application.extensions["celery"], "send_task", slow_broker)
+    response = client.post(f"/events/{event.slug}/register", data=form())
+    answered.set()
+    assert response.status_code == 302
+    for _ in range(100):
+        if hints:
+            break
+        time.sleep(0.1)
+    mail_id = db.session.scalar(select(OutboundMail.id))
+    assert hints == [("eventsvc.send_mail", [mail_id], True)]
