@@ -43,7 +43,8 @@ statuses = [client.get(path).status_code for path in
 statuses.append(client.post("/events/lean/register", data={
     "email": "lean@example.com", "family_name": "王", "given_name": "丽", "language": "zh",
     "privacy_consent": "y"}).status_code)
-print(json.dumps({"statuses": statuses, "modules": sorted(sys.modules)}))
+print(json.dumps({"statuses": statuses, "modules": sorted(sys.modules),
+                  "tls_context": "tls" in vars(app.extensions["eventsvc.delivery"])}))
 """
 
 #: What every worker process and ``flask`` command does first (worker.py), on PostgreSQL's driver
@@ -54,7 +55,8 @@ os.environ.update({"SECRET_KEY": "test secret", "EVENTSVC_DOTENV": os.devnull, "
                    "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/nowhere"})
 import worker
 import eventsvc.tasks
-print(json.dumps({"modules": sorted(sys.modules)}))
+print(json.dumps({"modules": sorted(sys.modules),
+                  "tls_context": "tls" in vars(worker.flask_app.extensions["eventsvc.delivery"])}))
 """
 
 
@@ -70,9 +72,11 @@ def test_serving_the_common_pages_loads_none_of_the_heavy_libraries():
     assert all(status in (200, 302) for status in report["statuses"]), report["statuses"]
     loaded = set(report["modules"])
     assert [name for name in HEAVY if name in loaded] == []
+    assert not report["tls_context"]  # the system's CA store is read by the first TLS connection to a relay
 
 
 def test_a_worker_or_command_loads_no_page_or_heavy_library_before_its_work():
     report = _run(START_A_WORKER)
     loaded = set(report["modules"])
     assert [name for name in HEAVY + PAGES_ONLY if name in loaded] == []
+    assert not report["tls_context"]
