@@ -1,6 +1,10 @@
-"""A web worker loads what its pages need and nothing else: Alembic, Mako, Pygments, the PDF,
-XLSX, Markdown, calendar and bounce libraries wait for the page or command that uses them (each
-costs every process memory and start time; see docs/benchmarks.md, "bench memory")."""
+"""A process loads what its work needs and nothing else: Alembic, Mako, Pygments, the PDF, XLSX,
+Markdown, calendar, bounce, picture (Pillow), pinyin, passkey (webauthn, cryptography) and
+Prometheus libraries wait for the page, command or mail that uses them (each costs every process
+memory and start time: pypinyin alone 55 MB; see docs/benchmarks.md, "bench memory").
+
+Each test runs a fresh interpreter and lists what it imported, so a module-level import of one of
+these anywhere under ``create_app`` fails here."""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from pathlib import Path
 
 #: Modules no common page needs.
 HEAVY = ["alembic", "flask_migrate", "mako", "pygments", "fpdf", "openpyxl", "markdown_it", "flufl.bounce",
-         "icalendar", "dkim", "pypdf"]
+         "icalendar", "dkim", "pypdf", "PIL", "pypinyin", "webauthn", "cryptography", "prometheus_client"]
+#: What a process that serves no page and sends no mail (the worker before its first mail, beat, a
+#: ``flask`` command) has no use for either: the QR codes of the registrant's page.
+PAGES_ONLY = ["segno"]
 
 SERVE_COMMON_PAGES = """
 import json, sys, tempfile
@@ -36,15 +43,40 @@ statuses = [client.get(path).status_code for path in
 statuses.append(client.post("/events/lean/register", data={
     "email": "lean@example.com", "family_name": "王", "given_name": "丽", "language": "zh",
     "privacy_consent": "y"}).status_code)
-print(json.dumps({"statuses": statuses, "modules": sorted(sys.modules)}))
+print(json.dumps({"statuses": statuses, "modules": sorted(sys.modules),
+                  "tls_context": "tls" in vars(app.extensions["eventsvc.delivery"])}))
+"""
+
+#: What every worker process and ``flask`` command does first (worker.py), on PostgreSQL's driver
+#: settings as in production, with the tasks registered.
+START_A_WORKER = """
+import json, os, sys
+os.environ.update({"SECRET_KEY": "test secret", "EVENTSVC_DOTENV": os.devnull, "CELERY_BROKER_URL": "memory://",
+                   "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/nowhere"})
+import worker
+import eventsvc.tasks
+print(json.dumps({"modules": sorted(sys.modules),
+                  "tls_context": "tls" in vars(worker.flask_app.extensions["eventsvc.delivery"])}))
 """
 
 
-def test_serving_the_common_pages_loads_none_of_the_heavy_libraries():
+def _run(script: str) -> dict:
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "-c", SERVE_COMMON_PAGES], cwd=root, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
                             timeout=120, check=True)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_serving_the_common_pages_loads_none_of_the_heavy_libraries():
+    report = _run(SERVE_COMMON_PAGES)
     assert all(status in (200, 302) for status in report["statuses"]), report["statuses"]
     loaded = set(report["modules"])
     assert [name for name in HEAVY if name in loaded] == []
+    assert not report["tls_context"]  # the system's CA store is read by the first TLS connection to a relay
+
+
+def test_a_worker_or_command_loads_no_page_or_heavy_library_before_its_work():
+    report = _run(START_A_WORKER)
+    loaded = set(report["modules"])
+    assert [name for name in HEAVY + PAGES_ONLY if name in loaded] == []
+    assert not report["tls_context"]

@@ -12,6 +12,11 @@ Two kinds of figures:
 
 Only a request with ``METRICS_TOKEN`` as its bearer token or from a ``METRICS_ALLOW_FROM``
 network sees them; anyone else gets the site's ordinary 404, no hint that the page exists.
+Where neither is set nobody can read the durations, so none are recorded.
+
+prometheus_client is imported at the first request a process times or the first scrape it
+answers, never at start: the mail worker, beat and the ``flask`` commands serve no pages and do
+not load it (docs/benchmarks.md, "bench memory").
 """
 
 from __future__ import annotations
@@ -20,27 +25,46 @@ import hmac
 import ipaddress
 import logging
 import os
+import threading
 import time
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, abort, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import csrf, limiter
 from ..services.figures import stored_figures
 from .settings import parse_networks
 
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Histogram
+
 log = logging.getLogger(__name__)
 
 #: Seconds; the long tail is for exports of large attendee lists.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-REQUEST_DURATION = Histogram(
-    "eventsvc_http_request_duration_seconds", "Time to answer a request, by Flask endpoint.",
-    ["endpoint"], buckets=BUCKETS, registry=None,
-)
+_histogram: Histogram | None = None
+_making = threading.RLock()  # the registry's maker makes the histogram too
+
+
+def request_duration() -> Histogram:
+    """The request histogram of this process, made when it times its first request (once, even
+    with threads: a second one would overwrite the first's counts).
+
+    In multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which deploy/gunicorn.conf.py sets before
+    the app is imported) its values go to this worker's own file in that directory.
+    """
+    global _histogram
+    if _histogram is None:
+        with _making:
+            if _histogram is None:
+                from prometheus_client import Histogram
+
+                _histogram = Histogram(
+                    "eventsvc_http_request_duration_seconds", "Time to answer a request, by Flask endpoint.",
+                    ["endpoint"], buckets=BUCKETS, registry=None)
+    return _histogram
 
 
 class StoredFiguresCollector:
@@ -50,6 +74,8 @@ class StoredFiguresCollector:
         return []
 
     def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         try:
             figures = stored_figures()
         except SQLAlchemyError as error:
@@ -88,11 +114,15 @@ class StoredFiguresCollector:
 
 
 def _registry() -> CollectorRegistry:
+    """What a scrape reads, made at this process's first scrape."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)
     else:
-        registry.register(REQUEST_DURATION)
+        registry.register(request_duration())
     registry.register(StoredFiguresCollector())
     return registry
 
@@ -116,8 +146,14 @@ def metrics_view() -> Response:
     """The figures, for Prometheus; a 404 to anyone without the token or an allowed address."""
     if not _allowed():
         abort(404)
-    return Response(generate_latest(current_app.extensions["eventsvc.metrics_registry"]),
-                    mimetype=CONTENT_TYPE_LATEST)
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    extensions = current_app.extensions
+    if "eventsvc.metrics_registry" not in extensions:
+        with _making:
+            if "eventsvc.metrics_registry" not in extensions:
+                extensions["eventsvc.metrics_registry"] = _registry()
+    return Response(generate_latest(extensions["eventsvc.metrics_registry"]), mimetype=CONTENT_TYPE_LATEST)
 
 
 def _start_timer() -> None:
@@ -127,15 +163,16 @@ def _start_timer() -> None:
 def _observe(_error=None) -> None:
     started = g.pop("metrics_started", None)
     if started is not None:
-        REQUEST_DURATION.labels(request.endpoint or "unmatched").observe(time.perf_counter() - started)
+        request_duration().labels(request.endpoint or "unmatched").observe(time.perf_counter() - started)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["eventsvc.metrics_networks"] = parse_networks(app.config.get("METRICS_ALLOW_FROM", ""))
-    app.extensions["eventsvc.metrics_registry"] = _registry()
+    networks = parse_networks(app.config.get("METRICS_ALLOW_FROM", ""))
+    app.extensions["eventsvc.metrics_networks"] = networks
     app.add_url_rule("/metrics", "metrics", metrics_view)
     view = app.view_functions["metrics"]
     csrf.exempt(view)
     limiter.exempt(view)
-    app.before_request(_start_timer)
-    app.teardown_request(_observe)
+    if app.config.get("METRICS_TOKEN") or networks:
+        app.before_request(_start_timer)
+        app.teardown_request(_observe)

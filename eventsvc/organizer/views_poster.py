@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, request, url_for
 
 from ..i18n import LANGUAGE_NAMES
-from ..services import badges, poster
+from ..services import badges
 from .routes import bp
 from .views_events import load_event
 
@@ -13,6 +13,8 @@ from .views_events import load_event
 @bp.get("/events/<slug>/poster.png")
 def poster_png(slug: str):
     """1080×1920, in ``?lang=zh|de|en`` (default Chinese: WeChat is where it goes)."""
+    from ..services import poster  # Pillow and segno: only in a process that draws a picture
+
     event = load_event(slug)
     language = request.args.get("lang") if request.args.get("lang") in LANGUAGE_NAMES else "zh"
     g.pop("chosen_language", None)  # the poster's language, not the organizer's pages'

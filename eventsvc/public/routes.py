@@ -13,7 +13,7 @@ from ..forms import feedback_form_for, limit_registrations, registration_form_fo
 from ..i18n import LANGUAGE_NAMES, city_name
 from ..models import Event, EventStatus, RegistrationStatus
 from ..models.types import utcnow
-from ..services import certificates, feedback, follow_up, poster
+from ..services import certificates, feedback, follow_up
 from ..services.badges import BadgeFontMissing
 from ..services import privacy as data_rights
 from ..services import registrant
@@ -87,6 +87,8 @@ def event_card(slug: str):
     event = _visible_event(slug)
     language = str(get_locale() or "en")
     g.pop("chosen_language", None)  # a link preview's fetch chooses no visitor's language
+    from ..services import poster  # Pillow and segno: only in a process that draws a picture
+
     try:
         image = poster.card_png(event, language)
     except BadgeFontMissing:

@@ -15,8 +15,6 @@ import unicodedata
 from functools import lru_cache
 from itertools import product
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
@@ -38,6 +36,9 @@ def _spellings(text: str, all_readings: bool = False) -> list[str]:
     text = text or ""
     forms = [search_form(text), search_form(text.translate(_UMLAUTS))]
     if _HAN.search(text):
+        # pypinyin's dictionaries weigh 55 MB: loaded by the first Chinese name, not by every process
+        from pypinyin import Style, lazy_pinyin, pinyin
+
         forms.append(search_form("".join(lazy_pinyin(text))))
         if all_readings:
             readings = [syllables[:_MAX_READINGS] for syllables in pinyin(text, style=Style.NORMAL, heteronym=True)]
@@ -54,6 +55,8 @@ def search_keys(family_name: str, given_name: str, organization: str, email: str
     pairs = list(product(_spellings(family)[:2] or [""], _spellings(given)[:2] or [""]))
     # ... and in pinyin: each reading of the family name with the given name's.
     if _HAN.search(family + given):
+        from pypinyin import lazy_pinyin  # see _spellings
+
         family_readings = _spellings(family, all_readings=True)[1:] if _HAN.search(family) else [search_form(family)]
         given_reading = search_form("".join(lazy_pinyin(given)))
         pairs += [(reading, given_reading) for reading in family_readings]

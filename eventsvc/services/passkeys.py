@@ -4,26 +4,27 @@ The relying party is this service as ``BASE_URL`` names it: its host name is the
 origin the only one a browser's answer may come from, so a look-alike site that relays the
 login gets nothing it can use. The challenge of each ceremony lives in the caller's session; the
 browser's answer is checked against it, the stored public key and a rising signature counter.
+
+Each function imports ``webauthn`` itself: with cryptography, pyOpenSSL and the ASN.1 modules
+it loads, it weighs 14 MB, which only a process that runs a passkey ceremony should carry.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
-from webauthn import (generate_authentication_options, generate_registration_options, options_to_json,
-                      verify_authentication_response, verify_registration_response)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, PublicKeyCredentialDescriptor,
-                                      ResidentKeyRequirement, UserVerificationRequirement)
 
 from ..extensions import db
 from ..models import Organizer, Passkey
 from ..models.types import utcnow
 from .transaction import transaction
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 RP_NAME = "OAV events"
 #: The longest answer a browser sends for one ceremony (attestation objects are a few KB).
@@ -51,11 +52,19 @@ def passkeys_of(organizer: Organizer) -> list[Passkey]:
 
 
 def _descriptors(organizer: Organizer) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in passkeys_of(organizer)]
 
 
 def registration_options(organizer: Organizer) -> tuple[str, str]:
     """The options for ``navigator.credentials.create`` (JSON) and the challenge to keep."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.structs import (AuthenticatorSelectionCriteria, ResidentKeyRequirement,
+                                          UserVerificationRequirement)
+
     rp_id, _origin = relying_party()
     options = generate_registration_options(
         rp_id=rp_id, rp_name=RP_NAME, user_name=organizer.email, user_display_name=organizer.name or organizer.email,
@@ -75,6 +84,10 @@ def _answer(answer) -> str:
 
 def register(organizer: Organizer, answer, challenge: str | None, name: str) -> Passkey:
     """Check the browser's answer to :func:`registration_options` and keep the new passkey."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
+    from webauthn.helpers.exceptions import WebAuthnException
+
     if not challenge:
         raise PasskeyError("invalid")
     rp_id, origin = relying_party()
@@ -96,6 +109,10 @@ def register(organizer: Organizer, answer, challenge: str | None, name: str) -> 
 
 def authentication_options(organizer: Organizer) -> tuple[str, str]:
     """The options for ``navigator.credentials.get`` (this account's passkeys) and the challenge."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     rp_id, _origin = relying_party()
     options = generate_authentication_options(rp_id=rp_id, allow_credentials=_descriptors(organizer),
                                               user_verification=UserVerificationRequirement.PREFERRED)
@@ -104,6 +121,10 @@ def authentication_options(organizer: Organizer) -> tuple[str, str]:
 
 def authenticate(organizer: Organizer, answer, challenge: str | None) -> Passkey:
     """Check a login answer: the passkey must be one of ``organizer``'s and sign the challenge."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import WebAuthnException
+
     text = _answer(answer)
     try:
         credential_id = json.loads(text).get("id")

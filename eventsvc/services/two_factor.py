@@ -13,7 +13,6 @@ import secrets
 from datetime import datetime
 
 import pyotp
-import segno
 from markupsafe import Markup
 from sqlalchemy import delete, func, select
 
@@ -66,6 +65,8 @@ def provisioning_uri(organizer: Organizer) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The URI as an inline SVG QR code (no image request, no inline style: the CSP allows it)."""
+    import segno  # only where a QR code is drawn
+
     return Markup(segno.make(uri, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff"))
 
 

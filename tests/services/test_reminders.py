@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from eventsvc.extensions import db
-from eventsvc.models import OutboundMail, Registration
+from eventsvc.models import MailKind, OutboundMail, Registration
 from eventsvc.models.types import utcnow
-from eventsvc.services.mailing import send_from_outbox
+from eventsvc.services.mailing import bulk, send_from_outbox
+from eventsvc.services.mailing.outbox import queue_mail
 from eventsvc.services.registration import cancel
 from eventsvc.services.reminders import run_due
 from tests.factories import make_event, make_registration
@@ -84,3 +85,20 @@ def test_a_draft_or_cancelled_event_gets_no_reminder(app):
         event.status = status
         db.session.commit()
     assert run_due(start - timedelta(hours=12)) == 0
+
+
+def test_a_run_in_batches_queues_each_reminder_once(app, monkeypatch):
+    """The run writes its mails a batch at a time, in the order of the registrations; one that
+    already has its reminder (a run that died midway) is skipped, everyone else gets one."""
+    monkeypatch.setattr(bulk, "BULK_BATCH", 2)
+    start = utcnow().replace(microsecond=0) + timedelta(days=3)
+    event = make_event(starts_at=start)
+    people = [make_registration(event, email=f"guest{n}@example.com") for n in range(5)]
+    for person in people:
+        registered_days_ago(person, 10)
+    queue_mail(people[2], MailKind.REMINDER, "reminder:P1D")
+    db.session.commit()
+
+    assert run_due(start - timedelta(hours=23)) == 4
+    assert run_due(start - timedelta(hours=22)) == 0
+    assert reminder_keys() == [(f"guest{n}@example.com", "reminder:P1D") for n in range(5)]

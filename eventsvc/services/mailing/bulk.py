@@ -2,11 +2,13 @@
 
 The rows are written set-based: one ``INSERT … SELECT`` per batch takes the recipients from a
 query (or a list of ids), leaves out whoever already has the dedupe key, and returns the new ids
-for the worker. 50,000 reminders are a few statements, not 50,000 ORM objects. A list of ids is
-written in batches of :data:`BULK_BATCH`, each its own transaction, so the worker starts on the
-first batch while the next is written; a crash midway leaves whole batches that a second run
-completes (the dedupe key stops anyone from getting the same mail twice). Called inside a
-caller's transaction (an event cancelled under its lock), the batches join that one instead.
+for the worker. 50,000 reminders are a few statements, not 50,000 ORM objects. Both are written
+in batches of :data:`BULK_BATCH`, each its own transaction: a query's recipients in the order of
+their ids (each batch the next ones above the last batch's), a list in its order. The worker
+starts on the first batch while the next is written, and a run holds one batch's ids at a time
+however many are due; a crash midway leaves whole batches that a second run completes (the
+dedupe key stops anyone from getting the same mail twice). Called inside a caller's transaction
+(an event cancelled under its lock), the batches join that one instead.
 """
 
 from __future__ import annotations
@@ -30,19 +32,32 @@ def queue_for_each(recipients: Iterable[int] | Select, kind: MailKind, dedupe_ke
     """Queue ``kind`` for every registration in ``recipients`` (ids, or a query of ids) that
     lacks ``dedupe_key``; the worker hears of them after each commit. Returns how many."""
     if isinstance(recipients, Select):
-        return _insert(recipients.subquery(), kind, dedupe_key, payload)
+        return _insert_from_query(recipients.subquery().c[0], kind, dedupe_key, payload)
     ids = list(dict.fromkeys(recipients))
     queued = 0
     for start in range(0, len(ids), BULK_BATCH):
         chunk = select(Registration.id).where(Registration.id.in_(ids[start:start + BULK_BATCH])).subquery()
-        queued += _insert(chunk, kind, dedupe_key, payload)
+        queued += len(_insert(chunk.c[0], kind, dedupe_key, payload))
     return queued
 
 
-def _insert(recipients, kind: MailKind, dedupe_key: str, payload: dict | None) -> int:
-    """One ``INSERT … SELECT`` of the mails for the ids in the subquery ``recipients``."""
+def _insert_from_query(registration_id, kind: MailKind, dedupe_key: str, payload: dict | None) -> int:
+    """Batch after batch of the query's recipients, in the order of their ids, until one is short."""
+    queued, after = 0, None
+    while True:
+        batch = _insert(registration_id, kind, dedupe_key, payload, after=after, limit=BULK_BATCH)
+        queued += len(batch)
+        if len(batch) < BULK_BATCH:
+            return queued
+        after = max(batch)
+
+
+def _insert(registration_id, kind: MailKind, dedupe_key: str, payload: dict | None,
+            after: int | None = None, limit: int | None = None) -> list[int]:
+    """One ``INSERT … SELECT`` of the mails for the registration ids of the column
+    ``registration_id`` (of a subquery): with ``limit``, the first ``limit`` of them above
+    ``after`` that lack the mail. Returns the registration ids it wrote a mail for."""
     now = utcnow()
-    registration_id = recipients.c[0]
     # NOT IN, not NOT EXISTS: PostgreSQL hashes the subquery once. A correlated NOT EXISTS became
     # a nested loop that scanned the table being filled for every recipient (O(n²): minutes for
     # 50,000 reminders).
@@ -57,11 +72,15 @@ def _insert(recipients, kind: MailKind, dedupe_key: str, payload: dict | None) -
         literal(now, UTCDateTime()),
         literal(now, UTCDateTime()),
     ).where(registration_id.not_in(already))
+    if after is not None:
+        rows = rows.where(registration_id > after)
+    if limit is not None:
+        rows = rows.order_by(registration_id).limit(limit)
     statement = insert(OutboundMail).from_select(
         ["registration_id", "kind", "dedupe_key", "payload", "status", "attempts", "next_attempt_at",
          "created_at"], rows,
-    ).returning(OutboundMail.id)
+    ).returning(OutboundMail.id, OutboundMail.registration_id)
     with transaction():
-        ids = list(db.session.scalars(statement))
-        note_queued(ids)
-    return len(ids)
+        written = db.session.execute(statement).all()
+        note_queued([mail_id for mail_id, _ in written])
+    return [registration for _, registration in written]

@@ -26,6 +26,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -79,8 +80,15 @@ class DeliverySettings:
     bounce_address: str | None = None
     #: selector, domain, private key (PEM); left out of the repr so that no log shows the key.
     dkim: tuple[bytes, bytes, bytes] | None = field(default=None, repr=False)
-    #: How every TLS connection to a relay checks the certificate and the host name.
-    tls: ssl.SSLContext = field(default_factory=ssl.create_default_context, repr=False)
+    #: ``MAIL_CA_FILE``: the CAs a relay's certificate may be signed by besides the system's.
+    ca_file: str | None = None
+
+    @cached_property
+    def tls(self) -> ssl.SSLContext:
+        """How every TLS connection to a relay checks the certificate and the host name, made at
+        the first one: the system's CA store costs a process 1.3 MB, and only a sending worker
+        needs it (``MAIL_CA_FILE`` itself is checked at start, by :func:`load`)."""
+        return tls_context(self.ca_file)
 
 
 def _domain_of(address: str) -> str:
@@ -182,15 +190,20 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
     """The system's CA store plus the CAs of ``MAIL_CA_FILE``, host names checked."""
     context = ssl.create_default_context()
     if ca_file:
-        try:
-            context.load_verify_locations(cafile=ca_file)
-        except FileNotFoundError:
-            raise MailSettingError(f"MAIL_CA_FILE: cannot read {ca_file}: no such file") from None
-        except (OSError, ssl.SSLError) as error:
-            raise MailSettingError(
-                f"MAIL_CA_FILE: {ca_file} holds no PEM certificate ({getattr(error, 'reason', None) or error})"
-            ) from None
+        _trust(context, ca_file)
     return context
+
+
+def _trust(context: ssl.SSLContext, ca_file: str) -> None:
+    """Add the CAs of ``MAIL_CA_FILE`` to ``context``, or :class:`MailSettingError` naming it."""
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except FileNotFoundError:
+        raise MailSettingError(f"MAIL_CA_FILE: cannot read {ca_file}: no such file") from None
+    except (OSError, ssl.SSLError) as error:
+        raise MailSettingError(
+            f"MAIL_CA_FILE: {ca_file} holds no PEM certificate ({getattr(error, 'reason', None) or error})"
+        ) from None
 
 
 def load(app: Flask) -> DeliverySettings:
@@ -201,13 +214,16 @@ def load(app: Flask) -> DeliverySettings:
     connections = str(app.config.get("MAIL_CONNECTIONS_PER_RELAY", 1)).strip()
     if not connections.isdigit() or not 1 <= int(connections) <= 20:
         raise MailSettingError(f"MAIL_CONNECTIONS_PER_RELAY: {connections!r} is not a number from 1 to 20")
+    ca_file = (app.config.get("MAIL_CA_FILE") or "").strip() or None
+    if ca_file:
+        _trust(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), ca_file)  # only the file: the system's store waits
     return DeliverySettings(
         connections_per_relay=int(connections),
         routes=parse_routes(app.config.get("MAIL_ROUTES", "")),
         caps=parse_caps(app.config.get("MAIL_RATE_LIMITS", "")),
         bounce_address=bounce,
         dkim=_read_dkim(app),
-        tls=tls_context((app.config.get("MAIL_CA_FILE") or "").strip() or None),
+        ca_file=ca_file,
     )
 
 

@@ -41,18 +41,17 @@ class MailConnection(Connection):
         self.timeout = timeout
         self.local_hostname = local_hostname
         self.dkim = settings().dkim
-        self.tls = settings().tls
 
     def configure_host(self) -> smtplib.SMTP:
         relay = self.relay
         if relay.ssl:
             host = smtplib.SMTP_SSL(relay.host, relay.port, local_hostname=self.local_hostname,
-                                    timeout=self.timeout, context=self.tls)
+                                    timeout=self.timeout, context=settings().tls)
         else:
             host = smtplib.SMTP(relay.host, relay.port, local_hostname=self.local_hostname, timeout=self.timeout)
         if relay.starttls:
             try:
-                host.starttls(context=self.tls)
+                host.starttls(context=settings().tls)
             except BaseException:
                 host.close()
                 raise
