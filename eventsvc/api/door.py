@@ -31,8 +31,8 @@ from .blueprint import bp
 GZIP_FROM = 1024
 
 
-def _event_or_none(slug: str) -> Event | None:
-    event = find_event(slug)
+def _event_or_none(slug: str, *only) -> Event | None:
+    event = find_event(slug, *only)
     return event if event is not None and may_see(g.api_event_ids, event) else None
 
 
@@ -175,7 +175,7 @@ def result_json(result: door.ScanResult, zone) -> dict:
 @token_or_session("write", "checkin")
 def record_checkins(slug: str):
     """A batch of scans (up to 1,000): each answered in order, each stored once."""
-    event = _event_or_none(slug)
+    event = _event_or_none(slug, Event.id, Event.slug, Event.timezone)
     if event is None:
         return not_found()
     body = request.get_json(silent=True)

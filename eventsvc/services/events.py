@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from ..models import Event, EventStatus
@@ -43,11 +44,16 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-def find_event(slug: str) -> Event | None:
-    """The event with this slug, or ``None`` (also for a slug no event can have)."""
+def find_event(slug: str, *only) -> Event | None:
+    """The event with this slug, or ``None`` (also for a slug no event can have).
+
+    ``only``: the columns the caller reads, for a busy route that needs few of them (a door's
+    scan); the others are loaded if asked for after all.
+    """
     if "\x00" in slug:  # PostgreSQL refuses NUL in any query; no slug holds one
         return None
-    return db.session.scalar(select(Event).where(Event.slug == slug))
+    query = select(Event).where(Event.slug == slug)
+    return db.session.scalar(query.options(load_only(*only)) if only else query)
 
 
 def listed_events(now: datetime | None = None) -> tuple[list[Event], list[Event]]:
