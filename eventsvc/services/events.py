@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import load_only
 
 from ..extensions import db
@@ -44,6 +44,10 @@ class ImportResult:
     unchanged: list[str] = field(default_factory=list)
 
 
+#: Every page of an event starts with this statement: built once, only the slug changes.
+_EVENT_BY_SLUG = select(Event).where(Event.slug == bindparam("slug"))
+
+
 def find_event(slug: str, *only) -> Event | None:
     """The event with this slug, or ``None`` (also for a slug no event can have).
 
@@ -52,8 +56,8 @@ def find_event(slug: str, *only) -> Event | None:
     """
     if "\x00" in slug:  # PostgreSQL refuses NUL in any query; no slug holds one
         return None
-    query = select(Event).where(Event.slug == slug)
-    return db.session.scalar(query.options(load_only(*only)) if only else query)
+    query = _EVENT_BY_SLUG.options(load_only(*only)) if only else _EVENT_BY_SLUG
+    return db.session.scalar(query, {"slug": slug})
 
 
 def listed_events(now: datetime | None = None) -> tuple[list[Event], list[Event]]:

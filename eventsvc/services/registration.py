@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -70,16 +70,23 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+# The statements of every registration, built once (only their values change).
+#: The id of the address's live registration: most addresses are new, and a row of every
+#: column costs more than its answer.
+_LIVE_REGISTRATION_ID = select(Registration.id).where(
+    Registration.event_id == bindparam("event_id"),
+    Registration.email == bindparam("email"),
+    Registration.status.in_(LIVE_STATUSES),
+    IS_LIVE,  # the index's own condition: a lookup in it, not a scan of the event
+)
+#: The event's lock, and whether any webhook endpoint listens to it, in one round trip.
+_LOCK_EVENT = (select(Event, webhooks_listening(Event.id)).where(Event.id == bindparam("event_id"))
+               .with_for_update(of=Event).execution_options(populate_existing=True))
+
+
 def find_live_registration(event: Event, email: str) -> Registration | None:
-    # The id only: most addresses are new, and a row of every column costs more than its answer.
-    registration_id = db.session.scalar(
-        select(Registration.id).where(
-            Registration.event_id == event.id,
-            Registration.email == normalize_email(email),
-            Registration.status.in_(LIVE_STATUSES),
-            IS_LIVE,  # the index's own condition: a lookup in it, not a scan of the event
-        )
-    )
+    registration_id = db.session.scalar(_LIVE_REGISTRATION_ID,
+                                        {"event_id": event.id, "email": normalize_email(email)})
     return None if registration_id is None else db.session.get(Registration, registration_id)
 
 
@@ -107,10 +114,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None,
               at_the_door: bool = False) -> RegistrationOutcome:
     promoted: list[Registration] = []
     with transaction():
-        # The event's lock, and whether any webhook endpoint listens to it, in one round trip.
-        event, listening = db.session.execute(
-            select(Event, webhooks_listening(Event.id)).where(Event.id == event_id)
-            .with_for_update(of=Event).execution_options(populate_existing=True)).one()
+        event, listening = db.session.execute(_LOCK_EVENT, {"event_id": event_id}).one()
         # The clock is read once the lock is held: registration times then follow the order in
         # which registrations took their seat or place in line, and a place shown never moves back.
         now = now or utcnow()
