@@ -14,8 +14,13 @@ from celery.worker.consumer import Consumer
 
 
 class QuietConsumer(Consumer):
-    """Celery's consumer, less the two steps that talk to the other workers."""
+    """Celery's consumer with the two steps that talk to the other workers switched off.
 
-    class Blueprint(Consumer.Blueprint):
-        default_steps = [step for step in Consumer.Blueprint.default_steps
-                         if step.rpartition(":")[2] not in {"Mingle", "Gossip"}]
+    Leaving them out of the blueprint's steps is not enough: the Tasks step requires Mingle, so
+    the blueprint takes it back in. Each step is switched off by the option the command line's
+    ``--without-mingle`` and ``--without-gossip`` set, given here whatever the command line says.
+    """
+
+    def __init__(self, *args, worker_options=None, **kwargs):
+        quiet = {**(worker_options or {}), "without_mingle": True, "without_gossip": True}
+        super().__init__(*args, worker_options=quiet, **kwargs)
