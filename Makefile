@@ -52,9 +52,9 @@ run: install .env
 
 # The programs the suite drives, from Debian: chromium (browser tests), fonts-noto-cjk (Chinese
 # on pages, badges, certificates and posters), nginx (the deploy test), poppler-utils (reading
-# PDFs), sqlite3 (the backup test) and systemd-analyze (checking the units). Install what is
-# missing where we may.
-SYSTEM_TOOLS := chromium:chromium nginx:nginx-light pdftotext:poppler-utils sqlite3:sqlite3 systemd-analyze:systemd
+# PDFs), sqlite3 (the backup test), systemd-analyze (checking the units) and spamassassin (scoring
+# the mail). Install what is missing where we may.
+SYSTEM_TOOLS := chromium:chromium nginx:nginx-light pdftotext:poppler-utils sqlite3:sqlite3 systemd-analyze:systemd spamassassin:spamassassin
 browser:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v $${pair%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair#*:}"; \

@@ -148,3 +148,29 @@ def test_a_mail_from_a_batch_is_dkim_signed_and_verifies(app, tmp_path):
     for mail in mails:
         signed = open_connection(None).signed(renderer.wire(mail).data)
         assert dkim.verify(signed, dnsfunc=lambda name, timeout=5: record)
+
+
+def _spam_verdict(raw: bytes) -> tuple[str, list[str]]:
+    """SpamAssassin's score and rules for a mail (local rules only: no network, no Bayes)."""
+    checked = subprocess.run(["spamassassin", "-L", "-t", "--cf=use_bayes 0"], input=raw, check=True,
+                             capture_output=True, timeout=120).stdout
+    status = " ".join(str(email.message_from_bytes(checked)["X-Spam-Status"]).split())
+    score = status.split("score=", 1)[1].split()[0]
+    rules = status.split("tests=", 1)[1].split(" autolearn=", 1)[0].replace(" ", "") if "tests=" in status else ""
+    return score, sorted(rules.split(","))
+
+
+@pytest.mark.parametrize("kind", [MailKind.CONFIRMATION, MailKind.REMINDER])
+def test_spamassassin_scores_a_batch_mail_as_the_mail_rendered_alone(app, kind):
+    event = make_event(**EVENTS["en/zh in Hamburg"])
+    readers = [make_registration(event, language="zh", family_name="王", given_name="丽"),
+               make_registration(event, language="en", family_name="Schmidt", given_name="Anna-Lena")]
+    mails = _queue(readers, kind)
+    with time_machine.travel(datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc), tick=False):
+        renderer = BatchRenderer(published_reports())
+        batch = [renderer.wire(mail).data for mail in mails]
+        alone = [flatten(build_message(render_mail(mail), mail.message_id)) for mail in mails]
+    for new, old in zip(batch, alone):
+        verdict = _spam_verdict(new)
+        assert verdict == _spam_verdict(old)
+        assert float(verdict[0]) < 5.0, verdict  # well under SpamAssassin's threshold
