@@ -111,8 +111,11 @@ class _AfterTheAnswer:
     def _send(work: queue.SimpleQueue) -> None:
         while True:
             app, mail_ids = work.get()
-            with app.app_context():
-                enqueue_send(mail_ids)
+            try:
+                with app.app_context():
+                    enqueue_send(mail_ids)
+            except Exception:  # noqa: BLE001 - the thread must live on; the sweeper has these
+                log.exception("could not hint the worker of mails %s; the sweeper will", mail_ids[:10])
 
 
 _after_the_answer = _AfterTheAnswer()
