@@ -1,6 +1,6 @@
 """A process loads what its work needs and nothing else: Alembic, Mako, Pygments, the PDF, XLSX,
-Markdown, calendar, bounce, picture (Pillow), pinyin, passkey (webauthn, cryptography) and
-Prometheus libraries wait for the page, command or mail that uses them (each costs every process
+Markdown, calendar, bounce, picture (Pillow), pinyin, passkey (webauthn, cryptography), the mail's
+QR code (zxing-cpp) and Prometheus libraries wait for the page, command or mail that uses them (each costs every process
 memory and start time: pypinyin alone 55 MB; see docs/benchmarks.md, "bench memory").
 
 Each test runs a fresh interpreter and lists what it imported, so a module-level import of one of
@@ -15,7 +15,8 @@ from pathlib import Path
 
 #: Modules no common page needs.
 HEAVY = ["alembic", "flask_migrate", "mako", "pygments", "fpdf", "openpyxl", "markdown_it", "flufl.bounce",
-         "icalendar", "dkim", "pypdf", "PIL", "pypinyin", "webauthn", "cryptography", "prometheus_client"]
+         "icalendar", "dkim", "pypdf", "PIL", "pypinyin", "webauthn", "cryptography", "prometheus_client",
+         "zxingcpp"]
 #: What a process that serves no page and sends no mail (the worker before its first mail, beat, a
 #: ``flask`` command) has no use for either: the QR codes of the registrant's page.
 PAGES_ONLY = ["segno"]

@@ -383,16 +383,18 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None, preview
 def qr_png(code: str, scale: int = 4, border: int = 2) -> bytes:
     """The check-in code as a black-and-white PNG of about 150 pixels square.
 
-    segno makes the QR matrix (the mask pattern fixed: every reader decodes any of the eight,
-    and letting segno score all eight took two thirds of the time of rendering a whole
-    confirmation). The PNG is packed here, a row of the matrix at a time, as one bit per pixel:
-    the same pixels as segno's own PNG writer, which goes pixel by pixel and took longer than
-    making the matrix.
+    zxing-cpp makes the QR matrix (error correction M; it scores the eight masks in C++, where
+    segno's pure Python took two thirds of the time of rendering a whole confirmation even with
+    the mask fixed). The PNG is packed here, a row of the matrix at a time, as one bit per pixel.
     """
-    import segno  # only where a QR code is drawn
+    import zxingcpp  # only where a QR code is drawn
 
-    matrix = segno.make(code, error="m", mask=0, boost_error=False).matrix
-    width = (len(matrix[0]) + 2 * border) * scale
+    image = zxingcpp.create_barcode(code, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
+        scale=1, add_quiet_zones=False)
+    size = image.shape[1]
+    pixels = bytes(memoryview(image))  # one byte a module: 0 is dark
+    matrix = [pixels[start:start + size] for start in range(0, len(pixels), size)]
+    width = (size + 2 * border) * scale
     pad = "0" * ((-width) % 8)
     row_bytes = (width + len(pad)) // 8
     light, dark, edge = "1" * scale, "0" * scale, "1" * (scale * border)
@@ -403,7 +405,7 @@ def qr_png(code: str, scale: int = 4, border: int = 2) -> bytes:
     blank = scanline("1" * width)
     rows = [blank] * (border * scale)
     for modules in matrix:
-        line = scanline(edge + "".join(dark if module else light for module in modules) + edge)
+        line = scanline(edge + "".join(light if module else dark for module in modules) + edge)
         rows.extend([line] * scale)
     rows.extend([blank] * (border * scale))
 
