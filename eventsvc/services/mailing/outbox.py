@@ -12,6 +12,7 @@ hooks; ``create_app`` calls it (docs/architecture.md, "The mail pipeline").
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import queue
@@ -105,17 +106,22 @@ class _AfterTheAnswer:
             if self._pid != os.getpid():  # first use in this process (a fork does not copy threads)
                 self._pid, self._queue = os.getpid(), queue.SimpleQueue()
                 threading.Thread(target=self._send, args=(self._queue,), name="outbox-hints", daemon=True).start()
-            self._queue.put((app, mail_ids))
+            # The request's context variables go along (its request id: the worker logs it).
+            self._queue.put((app, mail_ids, contextvars.copy_context()))
 
     @staticmethod
     def _send(work: queue.SimpleQueue) -> None:
         while True:
-            app, mail_ids = work.get()
+            app, mail_ids, context = work.get()
             try:
-                with app.app_context():
-                    enqueue_send(mail_ids)
+                context.run(_hint_in, app, mail_ids)
             except Exception:  # noqa: BLE001 - the thread must live on; the sweeper has these
                 log.exception("could not hint the worker of mails %s; the sweeper will", mail_ids[:10])
+
+
+def _hint_in(app: Flask, mail_ids: list[int]) -> None:
+    with app.app_context():
+        enqueue_send(mail_ids)
 
 
 _after_the_answer = _AfterTheAnswer()
