@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import logging
 import secrets
 import socket
 import uuid
@@ -30,9 +29,8 @@ from sqlalchemy.sql.selectable import Exists
 from ..extensions import db
 from ..models import Event, Registration, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ..models.types import utcnow
+from . import hints
 from .transaction import transaction
-
-log = logging.getLogger(__name__)
 
 #: The event types an endpoint can ask for.
 EVENT_TYPES = ("registration.created", "registration.cancelled", "registration.promoted",
@@ -216,12 +214,7 @@ def emit_event_changed(event: Event, now: datetime | None = None) -> int:
 
 def hint_delivery(delivery_id: int, countdown: float | None = None) -> bool:
     """Tell a worker that delivery ``delivery_id`` is due; never raises (the sweeper catches up)."""
-    try:
-        current_app.extensions["celery"].send_task(DELIVER_TASK, args=[delivery_id], countdown=countdown)
-    except Exception:  # noqa: BLE001 - broker down: the sweeper re-enqueues from the table
-        log.warning("broker unreachable; webhook delivery %s waits for the sweeper", delivery_id)
-        return False
-    return True
+    return hints.send_hint(DELIVER_TASK, delivery_id, countdown, "webhook delivery %s waits for the sweeper")
 
 
 def _collect(session: Session, _context) -> None:
@@ -230,10 +223,14 @@ def _collect(session: Session, _context) -> None:
         session.info.setdefault(_PENDING_KEY, []).extend(ids)
 
 
-def _release(session: Session) -> None:
-    for delivery_id in session.info.pop(_PENDING_KEY, None) or []:
+def _hint_each(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
         if not hint_delivery(delivery_id):
             return
+
+
+def _release(session: Session) -> None:
+    hints.release(_hint_each, session.info.pop(_PENDING_KEY, None))
 
 
 def _discard(session: Session) -> None:

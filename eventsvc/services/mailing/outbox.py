@@ -12,21 +12,14 @@ hooks; ``create_app`` calls it (docs/architecture.md, "The mail pipeline").
 
 from __future__ import annotations
 
-import contextvars
-import logging
-import os
-import queue
-import threading
-
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ...extensions import db
 from ...models import MailKind, OutboundMail, Registration
-
-log = logging.getLogger(__name__)
+from .. import hints
 
 #: The Celery task that sends outbox mail (defined in :mod:`eventsvc.tasks`, routed to ``mail``).
 SEND_MAIL_TASK = "eventsvc.send_mail"
@@ -62,12 +55,7 @@ def hint_worker(mail_id: int, countdown: float | None = None) -> bool:
     Returns whether the broker took the hint; never raises, because the outbox is the record and
     the sweeper re-enqueues whatever lost its hint.
     """
-    try:
-        current_app.extensions["celery"].send_task(SEND_MAIL_TASK, args=[mail_id], countdown=countdown)
-    except Exception:  # noqa: BLE001 - broker down: the sweeper re-enqueues from the outbox
-        log.warning("broker unreachable; mail %s waits in the outbox for the sweeper", mail_id)
-        return False
-    return True
+    return hints.send_hint(SEND_MAIL_TASK, mail_id, countdown, "mail %s waits in the outbox for the sweeper")
 
 
 def enqueue_send(mail_ids: list[int]) -> None:
@@ -91,50 +79,8 @@ def _collect_new_mail(session: Session, _context) -> None:
         session.info.setdefault(_PENDING_KEY, []).extend(ids)
 
 
-class _AfterTheAnswer:
-    """Hints from a request go to the broker from a thread of the process's own, so that the
-    answer to the visitor does not wait for the broker. Losing one (the process ends first)
-    costs nothing but time: the sweeper re-enqueues what lost its hint."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._queue: queue.SimpleQueue | None = None
-
-    def submit(self, app: Flask, mail_ids: list[int]) -> None:
-        with self._lock:
-            if self._pid != os.getpid():  # first use in this process (a fork does not copy threads)
-                self._pid, self._queue = os.getpid(), queue.SimpleQueue()
-                threading.Thread(target=self._send, args=(self._queue,), name="outbox-hints", daemon=True).start()
-            # The request's context variables go along (its request id: the worker logs it).
-            self._queue.put((app, mail_ids, contextvars.copy_context()))
-
-    @staticmethod
-    def _send(work: queue.SimpleQueue) -> None:
-        while True:
-            app, mail_ids, context = work.get()
-            try:
-                context.run(_hint_in, app, mail_ids)
-            except Exception:  # noqa: BLE001 - the thread must live on; the sweeper has these
-                log.exception("could not hint the worker of mails %s; the sweeper will", mail_ids[:10])
-
-
-def _hint_in(app: Flask, mail_ids: list[int]) -> None:
-    with app.app_context():
-        enqueue_send(mail_ids)
-
-
-_after_the_answer = _AfterTheAnswer()
-
-
 def _release_mail(session: Session) -> None:
-    ids = session.info.pop(_PENDING_KEY, None)
-    if not ids:
-        return
-    if has_request_context():
-        _after_the_answer.submit(current_app._get_current_object(), ids)
-    else:
-        enqueue_send(ids)
+    hints.release(enqueue_send, session.info.pop(_PENDING_KEY, None))
 
 
 def _discard_mail(session: Session) -> None:

@@ -1,0 +1,77 @@
+"""Telling a worker that work waits in a table: the outbox's mail, the webhooks' deliveries.
+
+A hint goes to the broker by task name through the app's Celery object and never raises: the
+table is the record, and a sweeper re-enqueues whatever lost its hint. Hints released by a
+request's commit go from a thread of the process's own, so the visitor's answer does not wait
+for the broker (:func:`release`); commands and tasks send theirs at once.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+
+from flask import Flask, current_app, has_request_context
+
+log = logging.getLogger(__name__)
+
+
+def send_hint(task: str, item_id: int, countdown: float | None, waiting: str) -> bool:
+    """Hand ``task`` for ``item_id`` to the broker (after ``countdown`` seconds); returns whether
+    the broker took it. ``waiting`` tells the log where the item waits, e.g. "mail %s waits in
+    the outbox for the sweeper"."""
+    try:
+        current_app.extensions["celery"].send_task(task, args=[item_id], countdown=countdown)
+    except Exception:  # noqa: BLE001 - broker down: the sweeper re-enqueues from the table
+        log.warning("broker unreachable; " + waiting, item_id)
+        return False
+    return True
+
+
+class _AfterTheAnswer:
+    """One thread per process that sends the hints of requests. Losing some (the process ends
+    first) costs nothing but time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.SimpleQueue | None = None
+
+    def submit(self, app: Flask, hint: Callable[[list[int]], None], ids: list[int]) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # first use in this process (a fork does not copy threads)
+                self._pid, self._queue = os.getpid(), queue.SimpleQueue()
+                threading.Thread(target=self._send, args=(self._queue,), name="hints", daemon=True).start()
+            # The request's context variables go along (its request id: the worker logs it).
+            self._queue.put((app, hint, ids, contextvars.copy_context()))
+
+    @staticmethod
+    def _send(work: queue.SimpleQueue) -> None:
+        while True:
+            app, hint, ids, context = work.get()
+            try:
+                context.run(_hint_in, app, hint, ids)
+            except Exception:  # noqa: BLE001 - the thread must live on; the sweeper has these
+                log.exception("could not hint the worker of %s; the sweeper will", ids[:10])
+
+
+def _hint_in(app: Flask, hint: Callable[[list[int]], None], ids: list[int]) -> None:
+    with app.app_context():
+        hint(ids)
+
+
+_after_the_answer = _AfterTheAnswer()
+
+
+def release(hint: Callable[[list[int]], None], ids: list[int]) -> None:
+    """``hint(ids)`` after a commit: after the answer in a request, at once anywhere else."""
+    if not ids:
+        return
+    if has_request_context():
+        _after_the_answer.submit(current_app._get_current_object(), hint, ids)
+    else:
+        hint(ids)
