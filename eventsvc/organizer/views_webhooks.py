@@ -24,11 +24,24 @@ def _url_problem(error: webhooks.WebhookUrlError) -> str:
     }.get(error.code, str(error))
 
 
+def _type_names() -> dict[str, str]:
+    """What each event type means, in the reader's words (the endpoint receives the type itself)."""
+    return {
+        "registration.created": _("Someone registered"),
+        "registration.cancelled": _("A registration was cancelled"),
+        "registration.promoted": _("Someone moved up from the waiting list"),
+        "registration.checked_in": _("A guest was checked in at the door"),
+        "mail.bounced": _("A mail could not be delivered"),
+        "event.changed": _("An event was changed"),
+    }
+
+
 def _form() -> WebhookForm:
     form = WebhookForm()
     form.event.choices = [SelectChoice("", _("every event"))] + [
         SelectChoice(event.slug, event.slug) for event in events_for_organizers()]
-    form.types.choices = [SelectChoice(t, t) for t in webhooks.EVENT_TYPES]
+    names = _type_names()
+    form.types.choices = [SelectChoice(t, names[t]) for t in webhooks.EVENT_TYPES]
     return form
 
 
@@ -55,7 +68,7 @@ def webhook_endpoints():
             flash(_("Endpoint added. Copy its signing secret now: it is not shown again."), "info")
             form = _form()
             form.url.data = ""
-    return render_template("organizer/webhooks.html", form=form, secret=secret,
+    return render_template("organizer/webhooks.html", form=form, secret=secret, type_names=_type_names(),
                            endpoints=webhooks.all_endpoints(), action_form=ActionForm())
 
 
