@@ -3,13 +3,15 @@
 Not a benchmark (``make bench`` does not run it) but the profile behind the registration
 figures in docs/benchmarks.md. On a fresh PostgreSQL database, with the settings the bench's
 server has (``TESTING`` off, CSRF on, rate limits off, the broker in memory), a new visitor
-opens ``GET /events/<slug>/register`` and posts the form through Flask's test client. It prints:
+opens ``GET /events/<slug>/register``, posts the form and follows the redirect to "what happens
+next", through Flask's test client. It prints:
 
 - every message that one registration sends to PostgreSQL (libpq's trace: each line is a round
   trip, pool pings, ``BEGIN`` and ``ROLLBACK`` included), for the page and for the POST;
 - the wall time and the CPU time of N registrations (this process and the PostgreSQL backend);
 - Python function calls per registration, and the functions that take the most time under
   cProfile (cProfile roughly doubles Python's time: read the shares, not the milliseconds);
+- with ``BENCH_PROFILE_OUT=<file>``, the whole profile written to that file (``pstats``);
 - the same wall, CPU and call figures for the bench's floor, :mod:`bench.bare_app` (its page,
   then its POST), on the same database.
 """
@@ -50,16 +52,33 @@ def backend_cpu_seconds(pids: set[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def round_trips(trace: str) -> list[str]:
-    """The queries in a libpq trace: one per simple query, one per Parse of the extended protocol."""
-    trips = []
+def round_trips(trace: str, prepared: dict[str, str]) -> list[str]:
+    """The round trips in a libpq trace: a simple query each, and each Sync of the extended
+    protocol, named by its statement's text (``prepared``: the text of each prepared statement,
+    by name, from :func:`prepared_statements`)."""
+    trips, pending = [], None
     for line in trace.splitlines():
         parts = line.split("\t")
-        if len(parts) > 3 and parts[0] == "F" and parts[2] in ("Query", "Parse"):
+        if len(parts) < 3 or parts[0] != "F":
+            continue
+        if parts[2] == "Query":
+            trips.append(parts[3].strip().strip('"'))
+        elif parts[2] == "Parse" and pending is None:
             text = parts[3].strip()
-            text = text[3:] if text.startswith('"" ') else text  # the unnamed statement
-            trips.append(text.strip('"'))
+            pending = (text[3:] if text.startswith('"" ') else text).strip('"')  # the unnamed statement
+        elif parts[2] == "Bind" and pending is None:
+            name = parts[3].split()[1].strip('"')
+            pending = prepared.get(name, f"prepared statement {name}")
+        elif parts[2] == "Sync":
+            trips.append(pending or "?")
+            pending = None
     return trips
+
+
+def prepared_statements(trace: str) -> dict[str, str]:
+    """The text of each statement the trace shows prepared, by its name."""
+    named = re.compile(r'^F\t\d+\tParse\t "(\w+)" "([^\n"]*)', re.M)
+    return {match.group(1): match.group(2) for match in named.finditer(trace)}
 
 
 def main(count: int = 300) -> None:
@@ -119,6 +138,7 @@ def main(count: int = 300) -> None:
                 "privacy_consent": "y", "csrf_token": token,
             })
             assert answer.status_code == 302, answer.status_code
+            assert client.get(answer.headers["Location"], headers={"Accept-Language": "en"}).status_code == 200
 
         for index in range(50):
             registration(index)
@@ -127,8 +147,8 @@ def main(count: int = 300) -> None:
         mark()
         with open(trace_path) as trace:
             text = trace.read()
-        for name, (start, end) in (("GET page", marks[0:2]), ("POST form", marks[1:3])):
-            trips = round_trips(text[start:end])
+        for name, (start, end) in (("GET page", marks[0:2]), ("POST form and the page after it", marks[1:3])):
+            trips = round_trips(text[start:end], prepared_statements(text))
             print(f"{name}: {len(trips)} round trips to PostgreSQL")
             for trip in trips:
                 print(f"    {trip[:100]}")
@@ -140,7 +160,7 @@ def main(count: int = 300) -> None:
             registration(index + 1000)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         pg = backend_cpu_seconds(backends) - pg
-        print(f"{count} registrations (GET + POST): {wall / count * 1000:.2f} ms each; CPU "
+        print(f"{count} registrations (GET, POST, GET): {wall / count * 1000:.2f} ms each; CPU "
               f"{cpu / count * 1000:.2f} ms in this process, {pg / count * 1000:.2f} ms in PostgreSQL")
 
         profile = cProfile.Profile()
@@ -149,6 +169,8 @@ def main(count: int = 300) -> None:
             registration(index + 10**5)
         profile.disable()
         stats = pstats.Stats(profile)
+        if os.environ.get("BENCH_PROFILE_OUT"):  # for pstats, snakeviz or gprof2dot
+            stats.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         print(f"Python function calls per registration: {stats.total_calls / count:.0f}")
         rows = sorted(((value[3], value[1], name, path, line)
                        for (path, line, name), value in stats.stats.items()

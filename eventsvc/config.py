@@ -188,7 +188,8 @@ def load_settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(
             os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'eventsvc.sqlite'}")
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Idle connections are pinged before use, busy ones not (eventsvc/database.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "BASE_URL": base_url,
         "PREFERRED_URL_SCHEME": urlsplit(base_url).scheme or "http",
         # Flask-Mail. MAIL_SUPPRESS_SEND is pinned off: Flask-Mail would otherwise turn it on

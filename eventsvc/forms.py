@@ -4,6 +4,9 @@ and the limits on registration attempts that both apply."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import current_app, request
 from flask_babel import get_locale
@@ -21,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .extensions import limiter
 from .i18n import LANGUAGE_NAMES
+from .models import Event
 from .models.event import translated
 from .services.registration import RegistrationData
 
@@ -231,12 +235,41 @@ def _question_field(question: dict):
                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-def registration_form_for(event) -> type[RegistrationForm]:
-    """The registration form of ``event``: the fixed fields, then its own questions (``q_<key>``)."""
-    if not event.questions:
+#: The form classes of events with questions, by (event id, time of its last change), the most
+#: recently used last: a class is built once per version of an event, not once per request.
+_EVENT_FORMS: OrderedDict[tuple, type[RegistrationForm]] = OrderedDict()
+_EVENT_FORMS_KEPT = 256
+_EVENT_FORMS_LOCK = threading.Lock()
+
+
+def registration_form_for(event, whole: Callable[[], Event] | None = None) -> type[RegistrationForm]:
+    """The registration form of ``event``: the fixed fields, then its own questions (``q_<key>``).
+
+    An edited event has a new ``updated_at``, so its questions are read afresh; a kept version is
+    not read at all. ``event`` may then be an :class:`~eventsvc.services.events.EventStamp`, with
+    ``whole`` loading the event for a version not kept yet.
+    """
+    if event.id is None:  # not stored yet: nothing names this version
+        return _build_registration_form(event.questions)
+    key = (event.id, event.updated_at)
+    with _EVENT_FORMS_LOCK:
+        form_class = _EVENT_FORMS.get(key)
+        if form_class is not None:
+            _EVENT_FORMS.move_to_end(key)
+            return form_class
+    form_class = _build_registration_form((whole() if whole else event).questions)
+    with _EVENT_FORMS_LOCK:
+        _EVENT_FORMS[key] = form_class
+        while len(_EVENT_FORMS) > _EVENT_FORMS_KEPT:
+            _EVENT_FORMS.popitem(last=False)
+    return form_class
+
+
+def _build_registration_form(event_questions) -> type[RegistrationForm]:
+    if not event_questions:
         return RegistrationForm
-    fields = {f"q_{question['key']}": _question_field(question) for question in event.questions}
-    questions = {f"q_{question['key']}": question for question in event.questions}
+    fields = {f"q_{question['key']}": _question_field(question) for question in event_questions}
+    questions = {f"q_{question['key']}": question for question in event_questions}
     return type("EventRegistrationForm", (RegistrationForm,), {**fields, "questions": questions})
 
 

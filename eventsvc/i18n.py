@@ -6,11 +6,14 @@ Everything here is app-wide and registered by :func:`init_app` from ``create_app
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
-from flask import Flask, current_app, g, has_request_context, request
+from babel import support
+from flask import Flask, Request, current_app, g, has_request_context, request
 from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
+from wtforms.i18n import messages_path
 
 from .models import Event
 from .services.local_time import format_moment, format_when, other_side_zone, zone_label
@@ -101,7 +104,32 @@ def other_side_when(event: Event) -> tuple[str, str] | None:
     return zone_label(zone), format_when(event.starts_at, event.ends_at, zone, with_zone=False)
 
 
+@lru_cache(maxsize=None)
+def wtforms_catalog(language: str) -> support.Translations:
+    """WTForms' own messages in ``language``, read from disk once per process."""
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class CatalogRequest(Request):
+    """Flask's request, with WTForms' messages kept per process rather than read per request.
+
+    Flask-WTF looks for the catalog on ``request.wtforms_translations`` and, finding none, reads
+    it from disk and stores it there, once per request with a form. Here the attribute answers the
+    kept catalog of the language in force at that moment (a page in the registrant's language
+    under ``force_locale`` included); what Flask-WTF stores is not needed.
+    """
+
+    @property
+    def wtforms_translations(self) -> support.Translations:
+        return wtforms_catalog(str(get_locale() or "en"))
+
+    @wtforms_translations.setter
+    def wtforms_translations(self, _catalog) -> None:
+        pass
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = CatalogRequest
     app.before_request(choose_language_afresh)
     app.after_request(remember_language)
     app.context_processor(language_context)

@@ -19,8 +19,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -74,6 +80,33 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from error
 
 
+class _UncompressedSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe serializer, without trying zlib first: a session here holds a CSRF
+    token and a word or two, which compression barely shortens, while setting zlib up costs more
+    than the rest of the signing. Cookies it reads may still be compressed (older ones are)."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its signing serializer built once per set of keys
+    (Flask builds one per request) and no compression."""
+
+    def get_signing_serializer(self, app: Flask):
+        if not app.secret_key:
+            return None
+        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)  # the current key last
+        return _signing_serializer(keys, self.salt)
+
+
+@lru_cache(maxsize=8)
+def _signing_serializer(keys: tuple, salt: str) -> URLSafeTimedSerializer:
+    interface = SecureCookieSessionInterface
+    return _UncompressedSerializer(list(keys), salt=salt, serializer=interface.serializer, signer_kwargs={
+        "key_derivation": interface.key_derivation, "digest_method": interface.digest_method})
+
+
 def refuse_json_outside_the_api():
     """The pages' forms take form data; Flask-WTF would read a JSON body as the form's fields and
     fail on one that is not an object (a 500): anything but the API answers a JSON body with 400,
@@ -86,6 +119,7 @@ def refuse_json_outside_the_api():
 
 def init_app(app: Flask) -> None:
     app.json = JSONProvider(app)
+    app.session_interface = SessionCookies()
     app.before_request(refuse_json_outside_the_api)
     app.after_request(add_security_headers(app))
     x_for, x_proto = app.config["PROXY_FIX_X_FOR"], app.config["PROXY_FIX_X_PROTO"]

@@ -124,3 +124,24 @@ def test_a_json_body_on_a_page_form_is_a_400(app, client, body):
     for url in ("/events/json-form/register", "/organizer/login"):
         response = client.post(url, data=body, content_type="application/json")
         assert response.status_code == 400, url
+
+
+def test_a_session_cookie_from_before_is_still_read_and_new_ones_are_signed_uncompressed(app):
+    from flask.sessions import SecureCookieSessionInterface
+
+    with app.test_request_context():
+        # A cookie as Flask's own interface wrote it (zlib-compressed when that is shorter).
+        old = SecureCookieSessionInterface().get_signing_serializer(app).dumps({"registered_email": "a" * 80})
+        assert old.startswith(".")
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], old)
+    event = make_event()
+    page = client.get(f"/events/{event.slug}/registered?lang=en").get_data(as_text=True)
+    assert f"A mail to {'a' * 80} is on its way" in page
+    client.post(f"/events/{event.slug}/register?lang=en", data={
+        "email": "li@example.com", "family_name": "Wang", "given_name": "Li", "language": "en",
+        "privacy_consent": "y"})
+    new = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    assert not new.startswith(".")
+    with app.test_request_context():
+        assert app.session_interface.get_signing_serializer(app).loads(new)["registered_email"] == "li@example.com"

@@ -101,3 +101,23 @@ def test_no_translatable_text_lives_where_no_catalog_looks():
         have = set().union(*(_translated_keys(language, domain) for domain in DOMAINS))
         assert sorted(f"{text!r} ({where})" for (context, text), where in found.items()
                       if (context, text) not in have) == [], language
+
+
+def test_wtforms_messages_follow_the_language_in_force_and_are_read_once(app, monkeypatch):
+    from babel import support
+    from flask import request
+    from flask_babel import force_locale
+
+    from eventsvc import i18n
+
+    i18n.wtforms_catalog.cache_clear()
+    loads = []
+    real_load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *args, **kwargs: loads.append(args) or real_load(*args, **kwargs))
+    for _ in range(2):
+        with app.test_request_context("/?lang=de"):
+            assert request.wtforms_translations.gettext("Not a valid choice.") == "Keine gültige Auswahl."
+            with force_locale("zh"):
+                assert request.wtforms_translations.gettext("Not a valid choice.") == "不是有效的选择。"
+    assert len(loads) == 2  # German and Chinese, each once

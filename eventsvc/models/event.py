@@ -113,7 +113,13 @@ class Event(db.Model):
 
     def registration_open(self, now: datetime | None = None) -> bool:
         """Whether the form takes registrations now (published, in the window, not started)."""
-        now = now or utcnow()
-        closes = self.registration_closes_at or self.starts_at
-        opens = self.registration_opens_at
-        return self.status == EventStatus.PUBLISHED and (opens is None or opens <= now) and now < closes
+        return registration_open(self, now)
+
+
+def registration_open(event, now: datetime | None = None) -> bool:
+    """Whether the form of ``event`` (an :class:`Event`, or anything with its status, start and
+    registration window) takes registrations now."""
+    now = now or utcnow()
+    closes = event.registration_closes_at or event.starts_at
+    opens = event.registration_opens_at
+    return event.status == EventStatus.PUBLISHED and (opens is None or opens <= now) and now < closes

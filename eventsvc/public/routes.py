@@ -22,7 +22,7 @@ from ..services.local_time import format_day
 from ..services.names import full_name
 from ..services.checkin import checkin_qr_svg
 from ..services.seats import live_counts
-from ..services.events import find_event, listed_events
+from ..services.events import EventStamp, event_stamp, find_event, listed_events, reload_event
 from ..services.registration import (EventFull, RegistrationClosed, cancel, register, seats_left,
                                      set_language, waitlist_position)
 from .forms import ConfirmForm, LanguageForm
@@ -39,6 +39,20 @@ def _visible_event(slug: str) -> Event:
     if event is None or event.status == EventStatus.DRAFT:
         abort(404)
     return event
+
+
+def _visible_stamp(slug: str) -> EventStamp:
+    """:func:`_visible_event` for a route that may answer with a kept page: the event's
+    :class:`EventStamp` (its version and whether it is open), read outside any transaction."""
+    stamp = event_stamp(slug)
+    if stamp is None or stamp.status == EventStatus.DRAFT:
+        abort(404)
+    return stamp
+
+
+def _whole(event: EventStamp | Event) -> Event:
+    """The event with every column, for a page that renders it."""
+    return event if isinstance(event, Event) else reload_event(event.id)
 
 
 def _registration(token: str):
@@ -105,17 +119,23 @@ def register_view(slug: str):
     client that registered several times in a short while must also solve a proof-of-work
     challenge (its browser does, in about a second).
     """
-    event = _visible_event(slug)
+    event = _visible_stamp(slug)
     if not event.registration_open():
-        return render_template("public/closed.html", event=event), 409 if request.method == "POST" else 200
+        return (render_template("public/closed.html", event=_whole(event)),
+                409 if request.method == "POST" else 200)
     language = str(get_locale() or "en")
     challenge = proof_of_work.required()
     if request.method == "GET":
         # The same page for every visitor of this event in this language: rendered once.
         key = (request.path, event.id, event.updated_at, language, challenge)
-        return shared_pages.page(key, lambda: _register_page(
-            event, registration_form_for(event)(language=language), challenge))
-    form = registration_form_for(event)(language=language)
+
+        def render() -> str:
+            whole = _whole(event)
+            return _register_page(whole, registration_form_for(whole)(language=language), challenge)
+
+        return shared_pages.page(key, render)
+    # The form's class is kept per version of the event: its questions are not read again.
+    form = registration_form_for(event, lambda: _whole(event))(language=language)
     if form.is_submitted() and form.is_bot():
         return redirect(url_for("public.registered", slug=slug))
     if form.validate_on_submit():
@@ -127,7 +147,7 @@ def register_view(slug: str):
         try:
             register(event.id, form.registration_data())
         except RegistrationClosed:
-            return render_template("public/closed.html", event=event), 409
+            return render_template("public/closed.html", event=_whole(event)), 409
         except EventFull:
             form.form_errors.append(_("Sorry, this event is full."))
             return _register_page(event, form, challenge, full=True), 409
@@ -139,8 +159,9 @@ def register_view(slug: str):
     return _register_page(event, form, challenge), status
 
 
-def _register_page(event: Event, form, challenge: bool, full: bool = False) -> str:
-    return render_template("public/register.html", event=event, form=form, full=full, challenge=challenge)
+def _register_page(event: EventStamp | Event, form, challenge: bool, full: bool = False) -> str:
+    return render_template("public/register.html", event=_whole(event), form=form, full=full,
+                           challenge=challenge)
 
 
 @bp.get("/challenge")
@@ -153,9 +174,17 @@ def challenge():
 
 @bp.get("/events/<slug>/registered")
 def registered(slug: str):
-    """The same words whether the address was new or known: nothing is revealed."""
-    return render_template("public/registered.html", event=_visible_event(slug),
-                           email=session.pop("registered_email", None))
+    """The same words whether the address was new or known: nothing is revealed.
+
+    The page is the same for everyone who registered for this event in this language but for
+    the address, so it is rendered once and the address put in.
+    """
+    event = _visible_stamp(slug)
+    email = session.pop("registered_email", None)
+    key = (request.path, event.id, event.updated_at, str(get_locale() or "en"), email is not None)
+    return shared_pages.filled(key, lambda marks: render_template(
+        "public/registered.html", event=_whole(event), email=marks.get("email")),
+        {"email": email} if email is not None else {})
 
 
 @bp.get("/privacy")

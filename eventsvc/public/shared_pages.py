@@ -1,9 +1,11 @@
-"""Pages that every visitor sees alike but for the CSRF token: rendered once, the token filled in.
+"""Pages that every visitor sees alike but for a value or two: rendered once, the values filled in.
 
 The registration form of an event is the same page for everyone who opens it in one language:
-only the form's CSRF token is the visitor's own. The first visitor's page is kept (with the token
-cut out) under a key that names everything the page is made of: the path, the event and the
-time it was last changed, the language, whether the proof-of-work widget is on it. An edited
+only the form's CSRF token is the visitor's own. The page after a registration differs only by
+the address just typed. The first visitor's page is kept (with the token cut out, or rendered
+with a mark where the address goes) under a key that names everything the page is made of: the
+path, the event and the time it was last changed, the language, whether the proof-of-work widget
+is on it. An edited
 event has a new ``updated_at`` and so a new key: an old text is never served. Each process keeps
 its own pages (at most :data:`MAX_PAGES`, the least recently used go first); translations change
 only with a new process. docs/architecture.md, "The registration path".
@@ -16,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 #: How many pages a process keeps: every event × language × with or without the widget, and more.
 MAX_PAGES = 512
@@ -42,11 +45,31 @@ class SharedPages:
             return kept.replace(_TOKEN_MARK, token)
         html = render()
         if token in html:  # a page without the token (an error page) is not kept
-            with self._lock:
-                self._pages[key] = html.replace(token, _TOKEN_MARK)
-                while len(self._pages) > self._size:
-                    self._pages.popitem(last=False)
+            self._keep(key, html.replace(token, _TOKEN_MARK))
         return html
+
+    def filled(self, key: Hashable, render: Callable[[dict[str, str]], str], values: dict[str, str]) -> str:
+        """The page of ``key`` with ``values`` (text, escaped here) in their places.
+
+        On a miss ``render(marks)`` makes the page with ``marks[name]`` where each value goes.
+        """
+        marks = {name: f"\x00{name}\x00" for name in values}
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+        if html is None:
+            html = render(marks)
+            self._keep(key, html)
+        for name, value in values.items():
+            html = html.replace(marks[name], str(escape(value)))
+        return html
+
+    def _keep(self, key: Hashable, html: str) -> None:
+        with self._lock:
+            self._pages[key] = html
+            while len(self._pages) > self._size:
+                self._pages.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

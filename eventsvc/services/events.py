@@ -22,6 +22,7 @@ from sqlalchemy.orm import load_only
 
 from ..extensions import db
 from ..models import Event, EventStatus
+from ..models.event import registration_open
 from ..models.types import utcnow
 from .event_admin import save_event
 from .event_values import EventValueError, EventValues, validate_event
@@ -58,6 +59,52 @@ def find_event(slug: str, *only) -> Event | None:
         return None
     query = _EVENT_BY_SLUG.options(load_only(*only)) if only else _EVENT_BY_SLUG
     return db.session.scalar(query, {"slug": slug})
+
+
+@dataclass(frozen=True, slots=True)
+class EventStamp:
+    """What a page kept per version of an event needs to know first: which event, which version
+    (``updated_at``), and whether it is visible and takes registrations."""
+
+    id: int
+    slug: str
+    status: EventStatus
+    updated_at: datetime
+    starts_at: datetime
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+
+    registration_open = registration_open
+
+
+_events = Event.__table__.c
+_STAMP_BY_SLUG = select(*(_events[name] for name in EventStamp.__slots__)).where(_events.slug == bindparam("slug"))
+
+
+def event_stamp(slug: str) -> EventStamp | None:
+    """The :class:`EventStamp` of the event with this slug, or ``None``.
+
+    On PostgreSQL it is read outside any transaction (no ``BEGIN`` and ``ROLLBACK`` around one
+    read): a page that is kept needs nothing else from the database. The embedded SQLite
+    database reads it in the session's transaction, as every read there.
+    """
+    if "\x00" in slug:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            row = connection.execute(_STAMP_BY_SLUG, {"slug": slug}).first()
+    else:
+        row = db.session.execute(_STAMP_BY_SLUG, {"slug": slug}).first()
+    return None if row is None else EventStamp(*row)
+
+
+_EVENT_BY_ID = (select(Event).where(Event.id == bindparam("event_id"))
+                .execution_options(populate_existing=True))
+
+
+def reload_event(event_id: int) -> Event:
+    """The event ``event_id`` with every column read afresh (one loaded with few columns, whole)."""
+    return db.session.scalars(_EVENT_BY_ID, {"event_id": event_id}).one()
 
 
 def listed_events(now: datetime | None = None) -> tuple[list[Event], list[Event]]:

@@ -214,3 +214,20 @@ def test_the_answer_does_not_wait_for_the_broker_and_the_hint_still_goes(client,
         time.sleep(0.1)
     mail_id = db.session.scalar(select(OutboundMail.id))
     assert hints == [("eventsvc.send_mail", [mail_id], True)]
+
+
+def test_the_page_after_registering_is_kept_and_names_each_visitors_own_address(client):
+    event = make_event()
+    path = f"/events/{event.slug}/register?lang=en"
+    first = client.post(path, data=form(email="li.wang@example.com"), follow_redirects=True).get_data(as_text=True)
+    other = client.application.test_client()
+    second = other.post(path, data=form(email="o'brien&co@example.com"), follow_redirects=True).get_data(as_text=True)
+    assert "A mail to li.wang@example.com is on its way" in first
+    # The address is put into the kept page as text: escaped like anything else on it.
+    assert "A mail to o&#39;brien&amp;co@example.com is on its way" in second and "\x00" not in second
+    assert second.replace("o&#39;brien&amp;co@example.com", "li.wang@example.com") == first
+    # The page is per version of the event: an edited title shows at once.
+    event.title = {**event.title, "en": "Hamburg launch, new venue"}
+    db.session.commit()
+    third = other.post(path, data=form(email="third@example.com"), follow_redirects=True).get_data(as_text=True)
+    assert "Hamburg launch, new venue" in third and "A mail to third@example.com is on its way" in third
