@@ -12,6 +12,7 @@ next", through Flask's test client. It prints:
 - Python function calls per registration, and the functions that take the most time under
   cProfile (cProfile roughly doubles Python's time: read the shares, not the milliseconds);
 - with ``BENCH_PROFILE_OUT=<file>``, the whole profile written to that file (``pstats``);
+  ``BENCH_PROFILE_ONLY=post`` profiles the POST alone;
 - the same wall, CPU and call figures for the bench's floor, :mod:`bench.bare_app` (its page,
   then its POST), on the same database.
 """
@@ -125,7 +126,7 @@ def main(count: int = 300) -> None:
             trace_file.flush()
             marks.append(os.path.getsize(trace_path))
 
-        def registration(index: int, between=None) -> None:
+        def registration(index: int, between=None, after=None) -> None:
             client = app.test_client()
             page = client.get("/events/profile/register", headers={"Accept-Language": "en"})
             assert page.status_code == 200, page.status_code
@@ -138,6 +139,8 @@ def main(count: int = 300) -> None:
                 "privacy_consent": "y", "csrf_token": token,
             })
             assert answer.status_code == 302, answer.status_code
+            if after:
+                after()
             assert client.get(answer.headers["Location"], headers={"Accept-Language": "en"}).status_code == 200
 
         for index in range(50):
@@ -164,9 +167,12 @@ def main(count: int = 300) -> None:
               f"{cpu / count * 1000:.2f} ms in this process, {pg / count * 1000:.2f} ms in PostgreSQL")
 
         profile = cProfile.Profile()
-        profile.enable()
+        only_post = os.environ.get("BENCH_PROFILE_ONLY") == "post"
+        if not only_post:
+            profile.enable()
         for index in range(count):
-            registration(index + 10**5)
+            registration(index + 10**5, between=profile.enable if only_post else None,
+                         after=profile.disable if only_post else None)
         profile.disable()
         stats = pstats.Stats(profile)
         if os.environ.get("BENCH_PROFILE_OUT"):  # for pstats, snakeviz or gprof2dot

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, RegistrationStatus
 from ..models.registration import IS_LIVE
 from ..models.types import utcnow
-from .mailing.outbox import queue_mail
+from .mailing.outbox import queue_first_mail, queue_mail
 from .webhooks import emit_registration, listening as webhooks_listening
 from .follow_up import request_consent
 from .seats import live_counts, seats_left, waitlist_position
@@ -79,9 +79,17 @@ _LIVE_REGISTRATION_ID = select(Registration.id).where(
     Registration.status.in_(LIVE_STATUSES),
     IS_LIVE,  # the index's own condition: a lookup in it, not a scan of the event
 )
-#: The event's lock, and whether any webhook endpoint listens to it, in one round trip.
-_LOCK_EVENT = (select(Event, webhooks_listening(Event.id)).where(Event.id == bindparam("event_id"))
+#: The event's lock, whether any webhook endpoint listens to it, and the id of the address's
+#: live registration, in one round trip. The address is read in the statement's snapshot, taken
+#: before the lock was granted: a registration of the same address committed while this one
+#: waited is not seen here, but the unique index refuses the second, and :func:`register`
+#: tries again (then it is seen).
+_LOCK_EVENT = (select(Event, webhooks_listening(Event.id), _LIVE_REGISTRATION_ID.scalar_subquery())
+               .where(Event.id == bindparam("event_id"))
                .with_for_update(of=Event).execution_options(populate_existing=True))
+#: A new registration, handed back whole (its tokens and public id are made by the column
+#: defaults): one statement, without the unit of work's bookkeeping.
+_INSERT_REGISTRATION = insert(Registration).returning(Registration)
 
 
 def find_live_registration(event: Event, email: str) -> Registration | None:
@@ -102,25 +110,26 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None,
     try:
         return _register(event_id, data, now, at_the_door)
     except IntegrityError:
-        # Another request registered the same address at the same moment (possible only where
-        # the event lock is not taken first, e.g. an older client); the database said no.
-        existing = find_live_registration(db.session.get(Event, event_id), data.email)
-        if existing is None:
+        # Another request registered the same address at the same moment (it committed while
+        # this one waited for the event's lock); the database said no. Once more: now it is
+        # seen, and answered as any address registered already.
+        if find_live_registration(db.session.get(Event, event_id), data.email) is None:
             raise
-        return RegistrationOutcome(existing, created=False)
+        return _register(event_id, data, now, at_the_door)
 
 
 def _register(event_id: int, data: RegistrationData, now: datetime | None,
               at_the_door: bool = False) -> RegistrationOutcome:
     promoted: list[Registration] = []
     with transaction():
-        event, listening = db.session.execute(_LOCK_EVENT, {"event_id": event_id}).one()
+        event, listening, existing_id = db.session.execute(
+            _LOCK_EVENT, {"event_id": event_id, "email": normalize_email(data.email)}).one()
         # The clock is read once the lock is held: registration times then follow the order in
         # which registrations took their seat or place in line, and a place shown never moves back.
         now = now or utcnow()
         if not (event.status == EventStatus.PUBLISHED if at_the_door else event.registration_open(now)):
             raise RegistrationClosed(event.slug)
-        existing = find_live_registration(event, data.email)
+        existing = None if existing_id is None else db.session.get(Registration, existing_id)
         if existing is not None:
             queue_mail(existing, MailKind.ALREADY_REGISTERED, f"already_registered:{now:%Y%m%d%H}")
             if not _newcomer_would_be_turned_away(event):
@@ -135,25 +144,23 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None,
                 promoted = promote_from_waitlist(event, now, left)
                 left -= len(promoted)
         if existing is None and (left != 0 or event.waitlist_enabled):
-            registration = Registration(
-                event_id=event.id,  # not event=: the backref would add the event to the flush
-                email=normalize_email(data.email),
-                family_name=data.family_name.strip(),
-                given_name=data.given_name.strip(),
-                organization=data.organization.strip(),
-                job_title=data.job_title.strip(),
-                language=data.language,
-                status=RegistrationStatus.WAITLISTED if left == 0 else RegistrationStatus.CONFIRMED,
-                privacy_consent_at=now,
-                privacy_consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
-                marketing_consent_at=now if data.marketing_consent else None,
-                created_at=now,
-                answers=dict(data.answers),
-            )
-            db.session.add(registration)
-            # The mail first: a registration not yet flushed has no mail to look for.
-            queue_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
-                       else MailKind.WAITLISTED)
+            registration = db.session.scalars(_INSERT_REGISTRATION, [{
+                "event_id": event.id,
+                "email": normalize_email(data.email),
+                "family_name": data.family_name.strip(),
+                "given_name": data.given_name.strip(),
+                "organization": data.organization.strip(),
+                "job_title": data.job_title.strip(),
+                "language": data.language,
+                "status": RegistrationStatus.WAITLISTED if left == 0 else RegistrationStatus.CONFIRMED,
+                "privacy_consent_at": now,
+                "privacy_consent_version": current_app.config["PRIVACY_NOTICE_VERSION"],
+                "marketing_consent_at": now if data.marketing_consent else None,
+                "created_at": now,
+                "answers": dict(data.answers),
+            }]).one()
+            queue_first_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
+                             else MailKind.WAITLISTED)
             if listening:
                 emit_registration("registration.created", registration, now)
             if data.marketing_consent:  # double opt-in: a mail asks to confirm it

@@ -20,7 +20,7 @@ import requests
 from sqlalchemy import select
 
 from eventsvc.extensions import db
-from eventsvc.models import Registration
+from eventsvc.models import OutboundMail, Registration
 from eventsvc.services.registration import cancel, register, set_capacity, waitlist_position
 from tests.factories import make_event, registration_data
 
@@ -256,3 +256,19 @@ def test_everyone_gets_each_of_their_mails_exactly_once_under_load(
         expected[r.email] = ["waitlisted", "promoted"]
     assert kinds_by_address(smtp_server.messages) == expected
     assert len(set(smtp_server.message_ids())) == 220
+
+
+def test_one_address_sent_by_several_at_once_is_registered_once_and_told_by_mail(app):
+    """A double click, or a form sent from two tabs: whoever waited for the event's lock finds
+    the first registration (on PostgreSQL, by the unique index and a second try) and gets the
+    "already registered" mail with the link, as a later attempt would."""
+    event = make_event()
+    event_id = event.id
+    db.session.commit()
+    outcomes = []
+    in_parallel(app, lambda _n: outcomes.append(register(event_id, registration_data(email="twice@example.com")).created),
+                list(range(6)))
+    assert sorted(outcomes) == [False] * 5 + [True]
+    [registration] = registrations_of(event_id)
+    kinds = db.session.scalars(select(OutboundMail.kind).where(OutboundMail.registration_id == registration.id)).all()
+    assert sorted(kinds) == ["already_registered", "confirmation"]  # one an hour: the same dedupe key

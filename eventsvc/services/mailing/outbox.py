@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as AppSession
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from ...extensions import db
@@ -71,6 +71,18 @@ def note_queued(mail_ids: list[int]) -> None:
     commit like any other."""
     if mail_ids:
         db.session().info.setdefault(_PENDING_KEY, []).extend(mail_ids)
+
+
+#: The first mail of a registration, written at once; its id comes back for the hint.
+_INSERT_FIRST_MAIL = insert(OutboundMail).returning(OutboundMail.id)
+
+
+def queue_first_mail(registration: Registration, kind: MailKind) -> None:
+    """:func:`queue_mail` for a registration inserted just now, in this transaction: it has no
+    mail yet to be a duplicate of, so nothing is looked up and the row is written at once."""
+    mail_id = db.session.execute(_INSERT_FIRST_MAIL, {
+        "registration_id": registration.id, "kind": kind, "dedupe_key": str(kind)}).scalar_one()
+    note_queued([mail_id])
 
 
 def _collect_new_mail(session: Session, _context) -> None:
