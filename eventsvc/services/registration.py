@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import LIVE_STATUSES, Event, EventStatus, MailKind, Registration, RegistrationStatus
@@ -88,8 +89,20 @@ _LOCK_EVENT = (select(Event, webhooks_listening(Event.id), _LIVE_REGISTRATION_ID
                .where(Event.id == bindparam("event_id"))
                .with_for_update(of=Event).execution_options(populate_existing=True))
 #: A new registration, handed back whole (its tokens and public id are made by the column
-#: defaults): one statement, without the unit of work's bookkeeping.
-_INSERT_REGISTRATION = insert(Registration).returning(Registration)
+#: defaults): one statement on the table, without the unit of work's bookkeeping.
+_INSERT_REGISTRATION = insert(Registration.__table__).returning(*Registration.__table__.c)
+#: The attribute of each column :data:`_INSERT_REGISTRATION` hands back, in its order.
+_REGISTRATION_ATTRIBUTES = tuple(Registration.__mapper__.get_property_by_column(column).key
+                                 for column in Registration.__table__.c)
+
+
+def _insert_registration(values: dict) -> Registration:
+    """Insert a registration and put it in the session as a stored one (as a query would)."""
+    row = db.session.execute(_INSERT_REGISTRATION, values).one()
+    registration = Registration(**dict(zip(_REGISTRATION_ATTRIBUTES, row)))
+    make_transient_to_detached(registration)
+    db.session.add(registration)
+    return registration
 
 
 def find_live_registration(event: Event, email: str) -> Registration | None:
@@ -144,7 +157,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None,
                 promoted = promote_from_waitlist(event, now, left)
                 left -= len(promoted)
         if existing is None and (left != 0 or event.waitlist_enabled):
-            registration = db.session.scalars(_INSERT_REGISTRATION, [{
+            registration = _insert_registration({
                 "event_id": event.id,
                 "email": normalize_email(data.email),
                 "family_name": data.family_name.strip(),
@@ -158,7 +171,7 @@ def _register(event_id: int, data: RegistrationData, now: datetime | None,
                 "marketing_consent_at": now if data.marketing_consent else None,
                 "created_at": now,
                 "answers": dict(data.answers),
-            }]).one()
+            })
             queue_first_mail(registration, MailKind.CONFIRMATION if registration.status == RegistrationStatus.CONFIRMED
                              else MailKind.WAITLISTED)
             if listening:

@@ -74,7 +74,7 @@ def note_queued(mail_ids: list[int]) -> None:
 
 
 #: The first mail of a registration, written at once; its id comes back for the hint.
-_INSERT_FIRST_MAIL = insert(OutboundMail).returning(OutboundMail.id)
+_INSERT_FIRST_MAIL = insert(OutboundMail.__table__).returning(OutboundMail.__table__.c.id)
 
 
 def queue_first_mail(registration: Registration, kind: MailKind) -> None:
