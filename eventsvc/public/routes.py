@@ -43,8 +43,9 @@ def _visible_event(slug: str) -> Event:
 
 def _visible_stamp(slug: str) -> EventStamp:
     """:func:`_visible_event` for a route that may answer with a kept page: the event's
-    :class:`EventStamp` (its version and whether it is open), read outside any transaction."""
-    stamp = event_stamp(slug)
+    :class:`EventStamp` (its version and whether it is open); for a GET, read outside any
+    transaction (a kept page needs nothing more), for a POST in the one that follows."""
+    stamp = event_stamp(slug, alone=request.method == "GET")
     if stamp is None or stamp.status == EventStatus.DRAFT:
         abort(404)
     return stamp

@@ -81,16 +81,17 @@ _events = Event.__table__.c
 _STAMP_BY_SLUG = select(*(_events[name] for name in EventStamp.__slots__)).where(_events.slug == bindparam("slug"))
 
 
-def event_stamp(slug: str) -> EventStamp | None:
+def event_stamp(slug: str, alone: bool = False) -> EventStamp | None:
     """The :class:`EventStamp` of the event with this slug, or ``None``.
 
-    On PostgreSQL it is read outside any transaction (no ``BEGIN`` and ``ROLLBACK`` around one
-    read): a page that is kept needs nothing else from the database. The embedded SQLite
-    database reads it in the session's transaction, as every read there.
+    ``alone``: the stamp may be all the request asks of the database (a page that is kept). On
+    PostgreSQL it is then read outside any transaction, without ``BEGIN`` and ``ROLLBACK``
+    around one read. Otherwise, and always on the embedded SQLite database, it is read in the
+    session's transaction, as every other read.
     """
     if "\x00" in slug:
         return None
-    if db.engine.dialect.name == "postgresql":
+    if alone and db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             row = connection.execute(_STAMP_BY_SLUG, {"slug": slug}).first()
     else:
