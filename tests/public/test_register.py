@@ -231,3 +231,20 @@ def test_the_page_after_registering_is_kept_and_names_each_visitors_own_address(
     db.session.commit()
     third = other.post(path, data=form(email="third@example.com"), follow_redirects=True).get_data(as_text=True)
     assert "Hamburg launch, new venue" in third and "A mail to third@example.com is on its way" in third
+
+
+def test_a_burst_of_registrations_wakes_the_worker_a_few_times_for_all_their_mail(client, monkeypatch):
+    from eventsvc.services.mailing import outbox
+
+    event = make_event()
+    hinted = []
+    monkeypatch.setattr(outbox, "enqueue_send", lambda ids: hinted.append(list(ids)))
+    for n in range(10):
+        assert client.post(f"/events/{event.slug}/register", data=form(email=f"burst{n}@example.com")).status_code == 302
+    mail_ids = sorted(db.session.scalars(select(OutboundMail.id)))
+    for _ in range(100):
+        if sum(map(len, hinted)) == len(mail_ids):
+            break
+        time.sleep(0.05)
+    assert sorted(mail_id for ids in hinted for mail_id in ids) == mail_ids  # every mail, once
+    assert len(hinted) < len(mail_ids)  # fewer hints than mails: those of a burst go together
