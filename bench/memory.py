@@ -11,6 +11,9 @@ In one run, on a fresh PostgreSQL database:
   process and of the pool process, sampled every 0.2 s while it sends. Target: each under 100 MB.
 - **reminders**: ``flask reminders run`` queueing 50,000 reminders (``BENCH_RECIPIENTS``), its
   peak (the kernel's ``ru_maxrss`` of the finished process). Target: under 120 MB.
+
+``BENCH_MEMORY_PARTS`` (``web,mail,reminders``) runs only the parts named, e.g.
+``BENCH_MEMORY_PARTS=web python -m bench memory``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .reminders import RECIPIENTS, _registrations, _timed_command
 REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "1000"))
 MAILS = int(os.environ.get("BENCH_MEMORY_MAILS", "10000"))
 TARGETS = {"web": 80, "mail": 100, "reminders": 120}
+PARTS = [part.strip() for part in os.environ.get("BENCH_MEMORY_PARTS", "web,mail,reminders").split(",")]
 
 
 def _status_mb(pid: int, field: str) -> float:
@@ -151,29 +155,39 @@ def reminders_run(url: str) -> tuple[float, float, str]:
 
 
 def main() -> None:
-    with fresh_database() as url:
-        web_rss, web_peak, web_errors = web_worker(url)
-    with fresh_database() as url:
-        mail_main, mail_pool, mails_sent = mail_worker(url)
-    with fresh_database() as url:
-        reminder_seconds, reminder_peak, reminder_output = reminders_run(url)
+    unknown = [part for part in PARTS if part not in TARGETS]
+    if unknown:
+        raise SystemExit(f"BENCH_MEMORY_PARTS: unknown part(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
 
     def verdict(value: float, target: int) -> str:
         return f"{value / target:.2f} ({'met' if value < target else 'NOT met'})"
 
-    text = "\n".join([
-        machine_note(),
-        "",
-        table(["process", "work", "RSS MB", "peak MB", "target MB", "peak / target"], [
-            ["web worker (gunicorn sync)", f"{REQUESTS:,} mixed requests, {web_errors} errors", f"{web_rss:.0f}",
-             f"{web_peak:.0f}", str(TARGETS["web"]), verdict(web_peak, TARGETS["web"])],
+    rows = []
+    if "web" in PARTS:
+        with fresh_database() as url:
+            web_rss, web_peak, web_errors = web_worker(url)
+        rows.append(["web worker (gunicorn sync)", f"{REQUESTS:,} mixed requests, {web_errors} errors",
+                     f"{web_rss:.0f}", f"{web_peak:.0f}", str(TARGETS["web"]), verdict(web_peak, TARGETS["web"])])
+    if "mail" in PARTS:
+        with fresh_database() as url:
+            mail_main, mail_pool, mails_sent = mail_worker(url)
+        rows += [
             ["mail worker, main process", f"{mails_sent:,} mails sent (--concurrency 1)", "",
              f"{mail_main:.0f}", str(TARGETS["mail"]), verdict(mail_main, TARGETS["mail"])],
             ["mail worker, pool process", "", "", f"{mail_pool:.0f}", str(TARGETS["mail"]),
              verdict(mail_pool, TARGETS["mail"])],
-            ["flask reminders run", f"{reminder_output} ({reminder_seconds:.2f} s)", "", f"{reminder_peak:.0f}",
-             str(TARGETS["reminders"]), verdict(reminder_peak, TARGETS["reminders"])],
-        ]),
+        ]
+    if "reminders" in PARTS:
+        with fresh_database() as url:
+            reminder_seconds, reminder_peak, reminder_output = reminders_run(url)
+        rows.append(["flask reminders run", f"{reminder_output} ({reminder_seconds:.2f} s)", "",
+                     f"{reminder_peak:.0f}", str(TARGETS["reminders"]),
+                     verdict(reminder_peak, TARGETS["reminders"])])
+
+    text = "\n".join([
+        machine_note(),
+        "",
+        table(["process", "work", "RSS MB", "peak MB", "target MB", "peak / target"], rows),
     ])
     print(text)
     write_results("memory", text)

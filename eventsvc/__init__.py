@@ -9,14 +9,9 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 
-from . import access_log, assets, cli, cli_webhooks, config, database, i18n, monitoring, security
-from .api import bp as api_bp
+from . import access_log, assets, config, database, i18n, monitoring, security
 from .celery_app import celery_init_app
 from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-from .organizer import bp as organizer_bp
-from .organizer import login_guard
-from .organizer.auth import forget_previous_user, load_organizer
-from .public import bp as public_bp
 from .services import health
 from .services import mailing, webhooks
 
@@ -26,11 +21,17 @@ _DEVELOPMENT_SECRET = "development only, not secret"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, *, worker: bool = False) -> Flask:
     """Build the application. No database access, no network and no migrations happen here.
 
     ``overrides`` is applied on top of the environment before any extension sees the settings
     (Flask-Mail and others read them in ``init_app``).
+
+    ``worker=True`` builds the app of a Celery worker or beat (``worker.py``): the same settings,
+    extensions and tasks, without what only a web server or a ``flask`` command runs (the three
+    blueprints, the organizers' sign-in, the error pages, the commands). Their modules are never
+    imported there, about 4 MB of every worker process (docs/architecture.md, "Decisions worth
+    knowing").
     """
     app = Flask(
         __name__,
@@ -46,10 +47,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["eventsvc.registration_limits"] = config.parse_limits(
         "REGISTRATION_LIMITS", app.config.get("REGISTRATION_LIMITS", ""), config.DEFAULT_REGISTRATION_LIMITS)
 
-    register_extensions(app)
-    register_blueprints(app)
-    register_commands(app)
-    register_error_handlers(app)
+    register_extensions(app, worker=worker)
+    if not worker:
+        register_blueprints(app)
+        register_commands(app)
+        register_error_handlers(app)
     celery_init_app(app)
     return app
 
@@ -72,7 +74,7 @@ def _require_secret_key(app: Flask) -> None:
     )
 
 
-def register_extensions(app: Flask) -> None:
+def register_extensions(app: Flask, worker: bool = False) -> None:
     db.init_app(app)
     database.init_app(app)
     mailing.init_app(app)
@@ -92,14 +94,23 @@ def register_extensions(app: Flask) -> None:
     assets.init_app(app)
     access_log.init_app(app)
     csrf.init_app(app)
+    if not worker:
+        register_sign_in(app)
+    limiter.init_app(app)
+    monitoring.init_app(app)
+    _warn_about_memory_limits(app)
+
+
+def register_sign_in(app: Flask) -> None:
+    """Flask-Login and the login guard for the organizer area (a worker has no one to sign in)."""
+    from .organizer import login_guard
+    from .organizer.auth import forget_previous_user, load_organizer
+
     login_manager.init_app(app)
     login_manager.user_loader(load_organizer)
     app.before_request(forget_previous_user)
     login_manager.login_view = "organizer.login"
-    limiter.init_app(app)
     login_guard.init_app(app)
-    monitoring.init_app(app)
-    _warn_about_memory_limits(app)
 
 
 def _warn_about_memory_limits(app: Flask) -> None:
@@ -120,6 +131,10 @@ def _warn_about_memory_limits(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .organizer import bp as organizer_bp
+    from .public import bp as public_bp
+
     app.register_blueprint(public_bp)
     app.register_blueprint(organizer_bp, url_prefix="/organizer")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -136,6 +151,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from . import cli, cli_webhooks
+
     cli.init_app(app)
     app.cli.add_command(cli_webhooks.webhooks_cli)
 

@@ -20,6 +20,10 @@ HEAVY = ["alembic", "flask_migrate", "mako", "pygments", "fpdf", "openpyxl", "ma
 #: What a process that serves no page and sends no mail (the worker before its first mail, beat, a
 #: ``flask`` command) has no use for either: the QR codes of the registrant's page.
 PAGES_ONLY = ["segno"]
+#: What only a web server or a ``flask`` command runs: a Celery worker or beat builds its app without
+#: them (``create_app(worker=True)`` in worker.py), about 4 MB of each worker process.
+WEB_AND_COMMANDS = ["eventsvc.public", "eventsvc.organizer", "eventsvc.api", "eventsvc.forms", "eventsvc.cli",
+                    "eventsvc.cli_webhooks"]
 
 SERVE_COMMON_PAGES = """
 import json, sys, tempfile
@@ -48,8 +52,8 @@ print(json.dumps({"statuses": statuses, "modules": sorted(sys.modules),
                   "tls_context": "tls" in vars(app.extensions["eventsvc.delivery"])}))
 """
 
-#: What every worker process and ``flask`` command does first (worker.py), on PostgreSQL's driver
-#: settings as in production, with the tasks registered.
+#: What every worker process does first (worker.py), on PostgreSQL's driver settings as in
+#: production, with the tasks registered.
 START_A_WORKER = """
 import json, os, sys
 os.environ.update({"SECRET_KEY": "test secret", "EVENTSVC_DOTENV": os.devnull, "CELERY_BROKER_URL": "memory://",
@@ -57,7 +61,18 @@ os.environ.update({"SECRET_KEY": "test secret", "EVENTSVC_DOTENV": os.devnull, "
 import worker
 import eventsvc.tasks
 print(json.dumps({"modules": sorted(sys.modules),
-                  "tls_context": "tls" in vars(worker.flask_app.extensions["eventsvc.delivery"])}))
+                  "tls_context": "tls" in vars(worker.flask_app.extensions["eventsvc.delivery"]),
+                  "tasks": sorted(name for name in worker.celery.tasks if name.startswith("eventsvc."))}))
+"""
+
+#: What a ``flask`` command does before its work (the same app as the web's, with the commands).
+START_A_COMMAND = """
+import json, os, sys
+os.environ.update({"SECRET_KEY": "test secret", "EVENTSVC_DOTENV": os.devnull, "CELERY_BROKER_URL": "memory://",
+                   "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/nowhere"})
+from eventsvc import create_app
+app = create_app()
+print(json.dumps({"modules": sorted(sys.modules), "commands": sorted(app.cli.list_commands(None))}))
 """
 
 
@@ -76,8 +91,16 @@ def test_serving_the_common_pages_loads_none_of_the_heavy_libraries():
     assert not report["tls_context"]  # the system's CA store is read by the first TLS connection to a relay
 
 
-def test_a_worker_or_command_loads_no_page_or_heavy_library_before_its_work():
+def test_a_worker_loads_no_page_or_heavy_library_before_its_work():
     report = _run(START_A_WORKER)
     loaded = set(report["modules"])
-    assert [name for name in HEAVY + PAGES_ONLY if name in loaded] == []
+    assert [name for name in HEAVY + PAGES_ONLY + WEB_AND_COMMANDS if name in loaded] == []
     assert not report["tls_context"]
+    assert "eventsvc.send_mail" in report["tasks"]
+
+
+def test_a_command_loads_no_heavy_library_before_its_work():
+    report = _run(START_A_COMMAND)
+    loaded = set(report["modules"])
+    assert [name for name in HEAVY + PAGES_ONLY if name in loaded] == []
+    assert {"events", "reminders", "db", "webhooks"} <= set(report["commands"])
