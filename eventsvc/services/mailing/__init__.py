@@ -189,7 +189,7 @@ def _claim_and_render(mail_id: int | None, now: datetime | None,
     claimed = claim_batch(mail_id, config["MAIL_BATCH_SIZE"], config["MAIL_LEASE_SECONDS"], now)
     if not claimed:
         return [], False
-    mails, reports = _load_batch([mail.id for mail in claimed])
+    mails, reports = _load_batch(claimed)
     # On SQLite every transaction holds the write lock that registrations need: end the read
     # transaction after each mail. PostgreSQL reads the whole batch in one transaction.
     release_each = db.engine.dialect.name == "sqlite"
