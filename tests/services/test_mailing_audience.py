@@ -17,7 +17,7 @@ from eventsvc.extensions import db
 from eventsvc.models import MailKind, Report
 from eventsvc.services.mailing import delivery
 from eventsvc.services.mailing.audience import SHARED_KINDS, BatchRenderer
-from eventsvc.services.mailing.message import build_message, flatten
+from eventsvc.services.mailing.message import WIRE_POLICY, build_message, flatten, fold_header
 from eventsvc.services.mailing.outbox import queue_mail
 from eventsvc.services.mailing.render import published_reports, render_mail
 from eventsvc.services.mailing.smtp import open_connection
@@ -174,3 +174,15 @@ def test_spamassassin_scores_a_batch_mail_as_the_mail_rendered_alone(app, kind):
         verdict = _spam_verdict(new)
         assert verdict == _spam_verdict(old)
         assert float(verdict[0]) < 5.0, verdict  # well under SpamAssassin's threshold
+
+
+@pytest.mark.parametrize("value", [
+    "", "Mon, 02 Jan 2030 03:04:05 +0000", "<outbox-42.0123456789abcdef@events.test>", "<checkin-42@events.test>",
+    "=?utf-8?b?546L5Li9?= <li.wang@example.cn>", "\"O'Brien, Tom\" <tom@example.com>", " leading blank",
+    "trailing blank ", "trailing tab\t", "two  blanks\tand a tab", "x" * 72, "x" * 73, "x" * 90,
+    "<https://events.test/unsubscribe/" + "A" * 43 + ">", "a; b, c;d,e", "Anna Schmidt <anna@example.com>",
+    "王丽 <li@example.cn>", "Zoë <zoe@example.de>",
+])
+def test_a_readers_header_is_folded_as_the_email_policy_folds_it(value):
+    for name in ("To", "Date", "Message-ID", "List-Unsubscribe", "Content-ID"):
+        assert fold_header(name, value) == WIRE_POLICY.fold_binary(name, value), (name, value)
