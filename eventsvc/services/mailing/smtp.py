@@ -41,6 +41,8 @@ class MailConnection(Connection):
         self.timeout = timeout
         self.local_hostname = local_hostname
         self.dkim = settings().dkim
+        #: The envelope sender of a mail without VERP, read once for the batch.
+        self.default_sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
 
     def configure_host(self) -> smtplib.SMTP:
         relay = self.relay
@@ -77,7 +79,7 @@ class MailConnection(Connection):
 
     def send_wire(self, wire: WireMessage, envelope_sender: str | None = None) -> None:
         """Hand one flattened message to the server, DKIM-signed when configured."""
-        sender = envelope_sender or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+        sender = envelope_sender or self.default_sender
         self.host.sendmail(sender, [wire.recipient], self.signed(wire.data))
         self.num_emails += 1
 
