@@ -12,8 +12,13 @@ and the base64 bodies as :func:`~.message.build_message` writes them. The result
 :func:`~.render.render_mail` makes, part for part (``tests/services/test_mailing_audience.py``
 renders every shared kind both ways and compares).
 
-A renderer lives for one batch: the event, its translations and the report editions it read
-cannot change under it, so an edited event or a new catalog never meets an old text.
+A renderer serves the batches of one run of the send task (:meth:`BatchRenderer.next_batch`
+between them), so the words of an audience are rendered once per run, not once per batch. What
+it kept can never be older than what a batch reads: an audience's key holds the event's last
+change (``updated_at``, which every write of the event moves, and ``ics_sequence``), the report
+editions are compared at each batch (any change drops every audience), and the kinds whose words
+read other rows (an organizer's message, the series' next events: :data:`PER_BATCH_KINDS`) are
+rendered again for each batch, as before. The catalogs are those the process loaded at start.
 
 How a kind joins: it is listed in :data:`SHARED_KINDS` once its templates use a person only
 through the person fields, printed as they are (``{{ name }}``, ``{{ manage_url }}``; no
@@ -47,6 +52,11 @@ SHARED_KINDS = frozenset({
     MailKind.REMINDER, MailKind.REPORT, MailKind.MESSAGE, MailKind.EVENT_CHANGED,
     MailKind.EVENT_CANCELLED, MailKind.THANK_YOU, MailKind.MISSED_YOU,
 })
+
+
+#: Shared kinds whose words read more than the event and the report editions (the organizer's
+#: message; the series' other events): their audiences are rendered again for each batch.
+PER_BATCH_KINDS = frozenset({MailKind.MESSAGE, MailKind.MISSED_YOU})
 
 
 class NotShared(Exception):
@@ -89,14 +99,39 @@ def _join(pieces: list[str], values: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _editions(reports: list) -> list[tuple]:
+    """What the mails print of the report editions, to tell whether any changed."""
+    return [(report.id, report.language, report.title, report.url, report.published_at) for report in reports]
+
+
 class BatchRenderer:
-    """Renders the mails of one batch, each audience once. ``reports``: the published editions."""
+    """Renders the mails of a batch, each audience once. ``reports``: the published editions.
+
+    The next batch of the same run goes through :meth:`next_batch`, which keeps the audiences
+    whose words cannot have changed.
+    """
 
     def __init__(self, reports: list) -> None:
         self.reports = reports
+        self._editions = _editions(reports)
         self._nonce = secrets.token_hex(8)
         self._pattern = re.compile("\ue000" + self._nonce + r":(\w+)\ue001")
         self._audiences: dict[tuple, _Audience | None] = {}
+
+    def next_batch(self, reports: list) -> None:
+        """Go on with the next batch (``reports``: the editions as that batch read them).
+
+        Another list of editions drops every audience; otherwise only those of
+        :data:`PER_BATCH_KINDS` go. An edited event needs nothing here: its audiences have
+        another key.
+        """
+        editions = _editions(reports)
+        if editions != self._editions:
+            self._audiences.clear()
+        else:
+            for key in [key for key in self._audiences if key[0] in PER_BATCH_KINDS]:
+                del self._audiences[key]
+        self.reports, self._editions = reports, editions
 
     @property
     def audience_count(self) -> int:
@@ -110,8 +145,8 @@ class BatchRenderer:
             return wire_message(render_mail(mail, self.reports), mail.message_id)
         event = mail_event(mail, registration)
         position = waitlist_position(registration) if mail.kind == MailKind.WAITLISTED else None
-        key = (mail.kind, event.id, registration.language, registration.status, position, mail.dedupe_key,
-               json.dumps(mail.payload, sort_keys=True, default=str))
+        key = (mail.kind, event.id, event.updated_at, event.ics_sequence, registration.language,
+               registration.status, position, mail.dedupe_key, json.dumps(mail.payload, sort_keys=True, default=str))
         if key not in self._audiences:
             self._audiences[key] = self._render_audience(mail, registration, event, position)
         audience = self._audiences[key]
