@@ -167,6 +167,10 @@ def test_a_renderer_kept_for_the_next_batch_never_serves_words_older_than_that_b
     db.session.commit()
     renderer.next_batch(published_reports())
     assert "Smart City China: the new title" in _texts(check(confirmations[2]))
+    assert renderer.audience_count == 2
+    # An audience the batch did not use is not kept for the next (only the new title's is).
+    renderer.next_batch(published_reports())
+    assert renderer.audience_count == 1
 
     # A new report edition: every audience goes.
     db.session.add(Report(language="zh", title="智慧城市中国", url="https://oav.example/zh-new.pdf"))

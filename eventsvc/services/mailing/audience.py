@@ -13,12 +13,13 @@ and the base64 bodies as :func:`~.message.build_message` writes them. The result
 renders every shared kind both ways and compares).
 
 A renderer serves the batches of one run of the send task (:meth:`BatchRenderer.next_batch`
-between them), so the words of an audience are rendered once per run, not once per batch. What
-it kept can never be older than what a batch reads: an audience's key holds the event's last
-change (``updated_at``, which every write of the event moves, and ``ics_sequence``), the report
-editions are compared at each batch (any change drops every audience), and the kinds whose words
-read other rows (an organizer's message, the series' next events: :data:`PER_BATCH_KINDS`) are
-rendered again for each batch, as before. The catalogs are those the process loaded at start.
+between them), so the words of an audience are rendered once per run, not once per batch; it
+keeps only the audiences the batch before used. What it kept can never be older than what a
+batch reads: an audience's key holds the event's last change (``updated_at``, which every write
+of the event moves, and ``ics_sequence``), the report editions are compared at each batch (any
+change drops every audience), and the kinds whose words read other rows (an organizer's message,
+the series' next events: :data:`PER_BATCH_KINDS`) are rendered again for each batch, as before.
+The catalogs are those the process loaded at start.
 
 How a kind joins: it is listed in :data:`SHARED_KINDS` once its templates use a person only
 through the person fields, printed as they are (``{{ name }}``, ``{{ manage_url }}``; no
@@ -117,25 +118,28 @@ class BatchRenderer:
         self._nonce = secrets.token_hex(8)
         self._pattern = re.compile("\ue000" + self._nonce + r":(\w+)\ue001")
         self._audiences: dict[tuple, _Audience | None] = {}
+        #: The audiences this batch has used: only they are kept for the next one, so a run
+        #: through many small audiences holds no more than two batches' worth.
+        self._used: set[tuple] = set()
 
     def next_batch(self, reports: list) -> None:
         """Go on with the next batch (``reports``: the editions as that batch read them).
 
-        Another list of editions drops every audience; otherwise only those of
-        :data:`PER_BATCH_KINDS` go. An edited event needs nothing here: its audiences have
-        another key.
+        Another list of editions drops every audience; otherwise those of
+        :data:`PER_BATCH_KINDS` go, and those the batch before did not use. An edited event
+        needs nothing here: its audiences have another key.
         """
         editions = _editions(reports)
-        if editions != self._editions:
-            self._audiences.clear()
-        else:
-            for key in [key for key in self._audiences if key[0] in PER_BATCH_KINDS]:
-                del self._audiences[key]
+        kept = self._used if editions == self._editions else set()
+        self._audiences = {key: audience for key, audience in self._audiences.items()
+                           if key in kept and key[0] not in PER_BATCH_KINDS}
+        self._used = set()
         self.reports, self._editions = reports, editions
 
     @property
     def audience_count(self) -> int:
-        """How many audiences this batch rendered a shared text for."""
+        """How many audiences the renderer holds a shared text for (this batch's, and those kept
+        from the batch before)."""
         return sum(1 for audience in self._audiences.values() if audience is not None)
 
     def wire(self, mail: OutboundMail) -> WireMessage:
@@ -149,6 +153,7 @@ class BatchRenderer:
                registration.status, position, mail.dedupe_key, json.dumps(mail.payload, sort_keys=True, default=str))
         if key not in self._audiences:
             self._audiences[key] = self._render_audience(mail, registration, event, position)
+        self._used.add(key)
         audience = self._audiences[key]
         if audience is None:
             return wire_message(render_mail(mail, self.reports), mail.message_id)
