@@ -101,16 +101,22 @@ class CalendarTemplate:
         self._lines = re.split(rb"\r\n(?! )", ics)
         self._stamp_at = next(i for i, line in enumerate(self._lines) if line.startswith(b"DTSTAMP"))
         self._attendee_at = next(i for i, line in enumerate(self._lines) if line.startswith(b"ATTENDEE"))
+        #: The DTSTAMP line of the last second a file was stamped in (the line counts whole
+        #: seconds; the readers stamped in one second share it).
+        self._stamp: tuple[datetime, bytes] | None = None
 
     def fill(self, email: str, name: str) -> bytes:
         """The file for the reader ``name`` at ``email``, stamped now."""
         from icalendar import Event as CalendarEvent
 
+        now = utcnow().replace(microsecond=0)
         entry = CalendarEvent()
-        entry.add("dtstamp", utcnow())
+        if self._stamp is None or self._stamp[0] != now:
+            entry.add("dtstamp", now)
+            self._stamp = (now, entry.content_line("DTSTAMP", entry["DTSTAMP"]).to_ical())
         entry.add("attendee", _attendee(email, name))
         lines = list(self._lines)
-        lines[self._stamp_at] = entry.content_line("DTSTAMP", entry["DTSTAMP"]).to_ical()
+        lines[self._stamp_at] = self._stamp[1]
         lines[self._attendee_at] = entry.content_line("ATTENDEE", entry["ATTENDEE"]).to_ical()
         return b"\r\n".join(lines)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import time_machine
 from icalendar import Calendar
 
-from eventsvc.services.calendar import build_ics, event_uid
+from eventsvc.services.calendar import CalendarTemplate, build_ics, event_uid
+from eventsvc.services.names import full_name
 from tests.factories import make_event, make_registration
 
 
@@ -46,3 +50,18 @@ def test_the_attendee_is_named_as_the_mail_names_them(app):
     assert str(entry["ATTENDEE"].params["CN"]) == "王丽"
     [entry] = Calendar.from_ical(build_ics(event, german, "zh")).walk("VEVENT")
     assert str(entry["ATTENDEE"].params["CN"]) == "Anna Schmidt"
+
+
+def test_a_template_stamps_each_file_in_the_second_it_is_made_for_its_own_reader(app):
+    event = make_event()
+    first, second = make_registration(event, given_name="Li"), make_registration(event, given_name="Anna")
+    with time_machine.travel(datetime(2030, 1, 2, 3, 4, 5, 100, tzinfo=timezone.utc), tick=False):
+        template = CalendarTemplate(event, "en", "REQUEST")
+        assert template.fill(first.email, full_name(first.family_name, first.given_name)) == build_ics(event, first, "en")
+    # The stamp of the second before is not kept for a file made in the next one.
+    with time_machine.travel(datetime(2030, 1, 2, 3, 4, 6, tzinfo=timezone.utc), tick=False):
+        made = template.fill(second.email, full_name(second.family_name, second.given_name))
+        assert made == build_ics(event, second, "en")
+    [entry] = Calendar.from_ical(made).walk("VEVENT")
+    assert entry.decoded("DTSTAMP") == datetime(2030, 1, 2, 3, 4, 6, tzinfo=timezone.utc)
+    assert str(entry["ATTENDEE"]) == f"mailto:{second.email}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,9 @@ from eventsvc.extensions import db
 from eventsvc.models import OutboundMail
 from eventsvc.models.types import utcnow
 from eventsvc.services.mailing import send_from_outbox, sweep_outbox
+from eventsvc.services.mailing.delivery import relay_for
+from eventsvc.services.mailing.message import WireMessage
+from eventsvc.services.mailing.smtp import open_connection
 from eventsvc.services.registration import cancel
 from tests.factories import make_event, make_registration
 from tests.fixtures.mail import calendar_part, text_body
@@ -182,3 +186,19 @@ def test_a_waiting_list_mail_not_yet_sent_when_a_seat_came_free_is_skipped(app, 
     assert any("You have a seat" in subject for subject in subjects)
     waitlisted = mails(kind="waitlisted")[0]
     assert waitlisted.status == "failed" and waitlisted.last_error == "skipped: the registrant has a seat by now"
+
+
+def test_a_message_arrives_as_smtplib_delivers_it_whether_or_not_a_line_starts_with_a_dot(app, smtp_server):
+    # The connection leaves out smtplib's dot-stuffing search when no line starts with a dot.
+    head = b"From: events@events.test\r\nTo: li@example.cn\r\nSubject: %s\r\n\r\n"
+    messages = [head % b"plain" + b"no dot here\r\n", head % b"no line end" + b"the last line",
+                head % b"dots" + b".a line with a dot\r\n.\r\n..two\r\nend\r\n", b".at the start\r\n\r\nbody"]
+    with open_connection(relay_for("li@example.cn")) as connection:
+        for data in messages:
+            connection.send_wire(WireMessage("li@example.cn", data))
+    with smtplib.SMTP(smtp_server.host, smtp_server.port) as plain:
+        for data in messages:
+            plain.sendmail("events@events.test", ["li@example.cn"], data)
+    smtp_server.extract_emails(count=2 * len(messages))
+    assert smtp_server.raw[:len(messages)] == smtp_server.raw[len(messages):]
+    assert smtp_server.raw[2].count(b"\r\n.a line with a dot\r\n.\r\n..two\r\n") == 1

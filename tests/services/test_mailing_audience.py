@@ -17,7 +17,7 @@ from eventsvc.extensions import db
 from eventsvc.models import MailKind, Report
 from eventsvc.services.mailing import delivery
 from eventsvc.services.mailing.audience import SHARED_KINDS, BatchRenderer
-from eventsvc.services.mailing.message import build_message, flatten
+from eventsvc.services.mailing.message import WIRE_POLICY, build_message, flatten, fold_header
 from eventsvc.services.mailing.outbox import queue_mail
 from eventsvc.services.mailing.render import published_reports, render_mail
 from eventsvc.services.mailing.smtp import open_connection
@@ -133,6 +133,53 @@ def test_kinds_outside_the_shared_list_render_each_reader_alone(app):
     assert renderer.audience_count == 0
 
 
+def _texts(raw: bytes) -> str:
+    """The decoded text parts of a mail, one after the other."""
+    return "".join(part.get_payload(decode=True).decode() for part in email.message_from_bytes(raw).walk()
+                   if part.get_content_type() == "text/plain")
+
+
+def test_a_renderer_kept_for_the_next_batch_never_serves_words_older_than_that_batch_read(app):
+    event = make_event(**EVENTS["en/zh in Hamburg"])
+    readers = [make_registration(event, language="en", family_name=family, given_name=given)
+               for family, given in NAMES[:3]]
+    confirmations = _queue(readers, MailKind.CONFIRMATION)
+    messages = _queue(readers, MailKind.MESSAGE)
+    renderer = BatchRenderer(published_reports())
+
+    def check(mail) -> bytes:
+        with time_machine.travel(datetime(2030, 1, 2, tzinfo=timezone.utc), tick=False):
+            new = renderer.wire(mail).data
+            assert _parts(new) == _parts(flatten(build_message(render_mail(mail), mail.message_id)))
+        return new
+
+    check(confirmations[0]), check(messages[0])
+    assert renderer.audience_count == 2
+    # The next batch, nothing changed: the confirmation's audience is kept (each reader still gets
+    # their own name and links); the message's words read another row, so they are rendered again.
+    renderer.next_batch(published_reports())
+    assert renderer.audience_count == 1
+    check(confirmations[1]), check(messages[1])
+    assert renderer.audience_count == 2
+
+    # The event is edited between two batches: the next batch renders its new words.
+    event.title = {**event.title, "en": "Smart City China: the new title"}
+    db.session.commit()
+    renderer.next_batch(published_reports())
+    assert "Smart City China: the new title" in _texts(check(confirmations[2]))
+    assert renderer.audience_count == 2
+    # An audience the batch did not use is not kept for the next (only the new title's is).
+    renderer.next_batch(published_reports())
+    assert renderer.audience_count == 1
+
+    # A new report edition: every audience goes.
+    db.session.add(Report(language="zh", title="智慧城市中国", url="https://oav.example/zh-new.pdf"))
+    db.session.commit()
+    renderer.next_batch(published_reports())
+    assert renderer.audience_count == 0
+    assert "/reports/zh" in _texts(check(confirmations[0]))
+
+
 def test_a_mail_from_a_batch_is_dkim_signed_and_verifies(app, tmp_path):
     key = tmp_path / "dkim.pem"
     subprocess.run(["openssl", "genrsa", "-out", str(key), "1024"], check=True, capture_output=True)
@@ -174,3 +221,15 @@ def test_spamassassin_scores_a_batch_mail_as_the_mail_rendered_alone(app, kind):
         verdict = _spam_verdict(new)
         assert verdict == _spam_verdict(old)
         assert float(verdict[0]) < 5.0, verdict  # well under SpamAssassin's threshold
+
+
+@pytest.mark.parametrize("value", [
+    "", "Mon, 02 Jan 2030 03:04:05 +0000", "<outbox-42.0123456789abcdef@events.test>", "<checkin-42@events.test>",
+    "=?utf-8?b?546L5Li9?= <li.wang@example.cn>", "\"O'Brien, Tom\" <tom@example.com>", " leading blank",
+    "trailing blank ", "trailing tab\t", "two  blanks\tand a tab", "x" * 72, "x" * 73, "x" * 90,
+    "<https://events.test/unsubscribe/" + "A" * 43 + ">", "a; b, c;d,e", "Anna Schmidt <anna@example.com>",
+    "王丽 <li@example.cn>", "Zoë <zoe@example.de>",
+])
+def test_a_readers_header_is_folded_as_the_email_policy_folds_it(value):
+    for name in ("To", "Date", "Message-ID", "List-Unsubscribe", "Content-ID"):
+        assert fold_header(name, value) == WIRE_POLICY.fold_binary(name, value), (name, value)

@@ -152,8 +152,11 @@ def send_from_outbox(mail_id: int | None = None, now: datetime | None = None,
     outcome = BatchOutcome([], [], [])
     overlap = keep_going and db.engine.dialect.name != "sqlite"
     sending: threading.Thread | None = None
+    # One renderer for the run: each audience's words are rendered once, not once per batch
+    # (see .audience); each batch hands it the report editions it read.
+    renderer = BatchRenderer([])
     for _ in range(BATCHES_PER_TASK if keep_going else 1):
-        ready, full = _claim_and_render(mail_id, now, outcome)
+        ready, full = _claim_and_render(mail_id, now, outcome, renderer)
         mail_id = None
         if sending is not None:
             sending.join()
@@ -182,19 +185,20 @@ def _in_thread(function, *args) -> threading.Thread:
     return thread
 
 
-def _claim_and_render(mail_id: int | None, now: datetime | None,
-                      outcome: BatchOutcome) -> tuple[list[_Ready], bool]:
-    """Claim a batch and render it; returns the mails ready to send and whether the batch was full."""
+def _claim_and_render(mail_id: int | None, now: datetime | None, outcome: BatchOutcome,
+                      renderer: BatchRenderer) -> tuple[list[_Ready], bool]:
+    """Claim a batch and render it with the run's ``renderer``; returns the mails ready to send
+    and whether the batch was full."""
     config = current_app.config
     claimed = claim_batch(mail_id, config["MAIL_BATCH_SIZE"], config["MAIL_LEASE_SECONDS"], now)
     if not claimed:
         return [], False
-    mails, reports = _load_batch([mail.id for mail in claimed])
+    mails, reports = _load_batch(claimed)
     # On SQLite every transaction holds the write lock that registrations need: end the read
     # transaction after each mail. PostgreSQL reads the whole batch in one transaction.
     release_each = db.engine.dialect.name == "sqlite"
     ready: list[_Ready] = []
-    renderer = BatchRenderer(reports)  # each audience's text once (see .audience)
+    renderer.next_batch(reports)
     for mail in mails:
         try:
             reason = skip_reason(mail, now or utcnow())

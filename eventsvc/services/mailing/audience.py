@@ -12,8 +12,14 @@ and the base64 bodies as :func:`~.message.build_message` writes them. The result
 :func:`~.render.render_mail` makes, part for part (``tests/services/test_mailing_audience.py``
 renders every shared kind both ways and compares).
 
-A renderer lives for one batch: the event, its translations and the report editions it read
-cannot change under it, so an edited event or a new catalog never meets an old text.
+A renderer serves the batches of one run of the send task (:meth:`BatchRenderer.next_batch`
+between them), so the words of an audience are rendered once per run, not once per batch; it
+keeps only the audiences the batch before used. What it kept can never be older than what a
+batch reads: an audience's key holds the event's last change (``updated_at``, which every write
+of the event moves, and ``ics_sequence``), the report editions are compared at each batch (any
+change drops every audience), and the kinds whose words read other rows (an organizer's message,
+the series' next events: :data:`PER_BATCH_KINDS`) are rendered again for each batch, as before.
+The catalogs are those the process loaded at start.
 
 How a kind joins: it is listed in :data:`SHARED_KINDS` once its templates use a person only
 through the person fields, printed as they are (``{{ name }}``, ``{{ manage_url }}``; no
@@ -47,6 +53,11 @@ SHARED_KINDS = frozenset({
     MailKind.REMINDER, MailKind.REPORT, MailKind.MESSAGE, MailKind.EVENT_CHANGED,
     MailKind.EVENT_CANCELLED, MailKind.THANK_YOU, MailKind.MISSED_YOU,
 })
+
+
+#: Shared kinds whose words read more than the event and the report editions (the organizer's
+#: message; the series' other events): their audiences are rendered again for each batch.
+PER_BATCH_KINDS = frozenset({MailKind.MESSAGE, MailKind.MISSED_YOU})
 
 
 class NotShared(Exception):
@@ -89,18 +100,46 @@ def _join(pieces: list[str], values: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _editions(reports: list) -> list[tuple]:
+    """What the mails print of the report editions, to tell whether any changed."""
+    return [(report.id, report.language, report.title, report.url, report.published_at) for report in reports]
+
+
 class BatchRenderer:
-    """Renders the mails of one batch, each audience once. ``reports``: the published editions."""
+    """Renders the mails of a batch, each audience once. ``reports``: the published editions.
+
+    The next batch of the same run goes through :meth:`next_batch`, which keeps the audiences
+    whose words cannot have changed.
+    """
 
     def __init__(self, reports: list) -> None:
         self.reports = reports
+        self._editions = _editions(reports)
         self._nonce = secrets.token_hex(8)
         self._pattern = re.compile("\ue000" + self._nonce + r":(\w+)\ue001")
         self._audiences: dict[tuple, _Audience | None] = {}
+        #: The audiences this batch has used: only they are kept for the next one, so a run
+        #: through many small audiences holds no more than two batches' worth.
+        self._used: set[tuple] = set()
+
+    def next_batch(self, reports: list) -> None:
+        """Go on with the next batch (``reports``: the editions as that batch read them).
+
+        Another list of editions drops every audience; otherwise those of
+        :data:`PER_BATCH_KINDS` go, and those the batch before did not use. An edited event
+        needs nothing here: its audiences have another key.
+        """
+        editions = _editions(reports)
+        kept = self._used if editions == self._editions else set()
+        self._audiences = {key: audience for key, audience in self._audiences.items()
+                           if key in kept and key[0] not in PER_BATCH_KINDS}
+        self._used = set()
+        self.reports, self._editions = reports, editions
 
     @property
     def audience_count(self) -> int:
-        """How many audiences this batch rendered a shared text for."""
+        """How many audiences the renderer holds a shared text for (this batch's, and those kept
+        from the batch before)."""
         return sum(1 for audience in self._audiences.values() if audience is not None)
 
     def wire(self, mail: OutboundMail) -> WireMessage:
@@ -110,10 +149,11 @@ class BatchRenderer:
             return wire_message(render_mail(mail, self.reports), mail.message_id)
         event = mail_event(mail, registration)
         position = waitlist_position(registration) if mail.kind == MailKind.WAITLISTED else None
-        key = (mail.kind, event.id, registration.language, registration.status, position, mail.dedupe_key,
-               json.dumps(mail.payload, sort_keys=True, default=str))
+        key = (mail.kind, event.id, event.updated_at, event.ics_sequence, registration.language,
+               registration.status, position, mail.dedupe_key, json.dumps(mail.payload, sort_keys=True, default=str))
         if key not in self._audiences:
             self._audiences[key] = self._render_audience(mail, registration, event, position)
+        self._used.add(key)
         audience = self._audiences[key]
         if audience is None:
             return wire_message(render_mail(mail, self.reports), mail.message_id)

@@ -194,8 +194,28 @@ class MessageSkeleton:
             if header is None:
                 out.append(base64.encodebytes(bodies[key]).replace(b"\n", b"\r\n"))
             else:
-                out.append(WIRE_POLICY.fold_binary(header, _header(headers[key])))
+                out.append(fold_header(header, _header(headers[key])))
         return b"".join(out)
+
+
+def fold_header(name: str, value: str) -> bytes:
+    """``name: value`` and its line end as ``WIRE_POLICY.fold_binary`` writes it.
+
+    A value that is ASCII, fits on the header's line (78 characters with the name) and neither
+    starts nor ends with white space comes out of the policy's folding as it went in (it splits
+    and joins the value at white space, and drops only a trailing blank): it is written here
+    without that work, a quarter of the cost of a reader's headers. Anything else (a long
+    value, or non-ASCII) goes through the policy.
+    """
+    if (value.isascii() and len(name) + 2 + len(value) <= _LINE_LENGTH and value[:1] not in _BLANKS
+            and value[-1:] not in _BLANKS):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return WIRE_POLICY.fold_binary(name, value)
+
+
+#: What :func:`fold_header` must agree with: the policy's line length and white space.
+_LINE_LENGTH = WIRE_POLICY.max_line_length
+_BLANKS = (" ", "\t")
 
 
 def person_headers(rendered_to_name: str, to_address: str, message_id: str, unsubscribe_url: str | None,

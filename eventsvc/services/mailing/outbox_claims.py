@@ -34,11 +34,13 @@ EARLY_TOLERANCE = timedelta(seconds=2)
 
 
 def claim_batch(mail_id: int | None, batch_size: int, lease_seconds: int,
-                now: datetime | None = None) -> list[OutboundMail]:
-    """Claim ``mail_id`` (if it is queued and due) and other due mail, up to ``batch_size``.
+                now: datetime | None = None) -> list[int]:
+    """Claim ``mail_id`` (if it is queued and due) and other due mail, up to ``batch_size``;
+    returns the ids of the claimed mails.
 
     The claimed rows are committed as ``sending`` with ``attempts`` raised and a lease; each has
-    its Message-ID from here on, so a retry sends the same one.
+    its Message-ID from here on, so a retry sends the same one. The ids are taken before the
+    commit expires the rows: read afterwards, each would cost a query of its own.
     """
     now = now or utcnow()
     claimed: list[OutboundMail] = []
@@ -71,7 +73,8 @@ def claim_batch(mail_id: int | None, batch_size: int, lease_seconds: int,
             mail.lease_expires_at = lease_until
             if not mail.message_id:
                 mail.message_id = new_message_id(mail.id)
-    return claimed
+        ids = [mail.id for mail in claimed]
+    return ids
 
 
 def _within_caps(candidates: list[OutboundMail], now: datetime) -> list[OutboundMail]:

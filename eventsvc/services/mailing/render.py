@@ -380,34 +380,53 @@ def render_mail(mail: OutboundMail, reports: list[Report] | None = None, preview
     )
 
 
+#: A row of the QR matrix as zxing-cpp draws it (a byte a module, 0 dark, 255 light) as the
+#: digits of its bits (1 light).
+_MODULE_BITS = bytes.maketrans(b"\x00\xff", b"01")
+
+
+@functools.cache
+def _spread(scale: int) -> list[bytes]:
+    """For each byte of eight modules (1 light, the first module the highest bit), the ``scale``
+    bytes of its pixels: each module ``scale`` pixels wide."""
+    table = []
+    for value in range(256):
+        bits = "".join(("1" if value >> (7 - index) & 1 else "0") * scale for index in range(8))
+        table.append(int(bits, 2).to_bytes(scale, "big"))
+    return table
+
+
 def qr_png(code: str, scale: int = 4, border: int = 2) -> bytes:
     """The check-in code as a black-and-white PNG of about 150 pixels square.
 
     zxing-cpp makes the QR matrix (error correction M; it scores the eight masks in C++, where
     segno's pure Python took two thirds of the time of rendering a whole confirmation even with
-    the mask fixed). The PNG is packed here, a row of the matrix at a time, as one bit per pixel.
+    the mask fixed). The PNG is packed here as one bit per pixel: each row of modules, with its
+    light border, becomes a number whose bytes are widened ``scale`` times through a table, so
+    no Python loop runs per module (the unused bits at the end of a row are 0).
     """
     import zxingcpp  # only where a QR code is drawn
 
     image = zxingcpp.create_barcode(code, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(
         scale=1, add_quiet_zones=False)
     size = image.shape[1]
-    pixels = bytes(memoryview(image))  # one byte a module: 0 is dark
-    matrix = [pixels[start:start + size] for start in range(0, len(pixels), size)]
-    width = (size + 2 * border) * scale
-    pad = "0" * ((-width) % 8)
-    row_bytes = (width + len(pad)) // 8
-    light, dark, edge = "1" * scale, "0" * scale, "1" * (scale * border)
+    matrix = bytes(memoryview(image)).translate(_MODULE_BITS).decode("ascii")
+    modules = size + 2 * border
+    width = modules * scale
+    row_bytes = (width + 7) // 8
+    spread = _spread(scale)
+    edge, pad = "1" * border, "0" * (-modules % 8)
+    packed_bytes = (modules + len(pad)) // 8
 
-    def scanline(bits: str) -> bytes:
-        return b"\x00" + int(bits + pad, 2).to_bytes(row_bytes, "big")  # filter type 0, then pixels
+    def scanline(row: str) -> bytes:
+        packed = int(edge + row + edge + pad, 2).to_bytes(packed_bytes, "big")
+        return b"\x00" + b"".join([spread[byte] for byte in packed])[:row_bytes]  # filter type 0, then pixels
 
-    blank = scanline("1" * width)
+    blank = scanline("1" * size)
     rows = [blank] * (border * scale)
-    for modules in matrix:
-        line = scanline(edge + "".join(light if module else dark for module in modules) + edge)
-        rows.extend([line] * scale)
-    rows.extend([blank] * (border * scale))
+    for start in range(0, len(matrix), size):
+        rows += [scanline(matrix[start:start + size])] * scale
+    rows += [blank] * (border * scale)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -32,6 +32,35 @@ DKIM_HEADERS = [b"from", b"to", b"subject", b"date", b"message-id", b"list-unsub
                 b"list-unsubscribe-post"]
 
 
+class _WireData:
+    """``DATA`` for messages that are already bytes with CRLF line ends, as :mod:`smtplib` sends
+    them, without its search for lines to dot-stuff when no line starts with a dot.
+
+    ``smtplib.SMTP.data`` runs a regular expression over every message (a twentieth of the
+    worker's CPU for a 12 KiB confirmation); ours never start a line with a dot (their bodies are
+    base64), and ``bytes.find`` says so ten times faster. A message that has such a line, or is
+    a ``str``, goes through ``smtplib`` as before.
+    """
+
+    def data(self, msg):
+        if not isinstance(msg, bytes) or msg.startswith(b".") or b"\n." in msg:
+            return super().data(msg)
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        self.send(msg + (b".\r\n" if msg.endswith(b"\r\n") else b"\r\n.\r\n"))
+        return self.getreply()
+
+
+class _SMTP(_WireData, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_WireData, smtplib.SMTP_SSL):
+    pass
+
+
 class MailConnection(Connection):
     """One SMTP session with one relay for a batch of messages: TLS and login as the relay says."""
 
@@ -41,14 +70,16 @@ class MailConnection(Connection):
         self.timeout = timeout
         self.local_hostname = local_hostname
         self.dkim = settings().dkim
+        #: The envelope sender of a mail without VERP, read once for the batch.
+        self.default_sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
 
     def configure_host(self) -> smtplib.SMTP:
         relay = self.relay
         if relay.ssl:
-            host = smtplib.SMTP_SSL(relay.host, relay.port, local_hostname=self.local_hostname,
-                                    timeout=self.timeout, context=settings().tls)
+            host = _SMTP_SSL(relay.host, relay.port, local_hostname=self.local_hostname,
+                             timeout=self.timeout, context=settings().tls)
         else:
-            host = smtplib.SMTP(relay.host, relay.port, local_hostname=self.local_hostname, timeout=self.timeout)
+            host = _SMTP(relay.host, relay.port, local_hostname=self.local_hostname, timeout=self.timeout)
         if relay.starttls:
             try:
                 host.starttls(context=settings().tls)
@@ -77,7 +108,7 @@ class MailConnection(Connection):
 
     def send_wire(self, wire: WireMessage, envelope_sender: str | None = None) -> None:
         """Hand one flattened message to the server, DKIM-signed when configured."""
-        sender = envelope_sender or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+        sender = envelope_sender or self.default_sender
         self.host.sendmail(sender, [wire.recipient], self.signed(wire.data))
         self.num_emails += 1
 
