@@ -18,7 +18,7 @@ from .mailing.outbox import queue_first_mail, queue_mail
 from .webhooks import emit_registration, listening as webhooks_listening
 from .follow_up import request_consent
 from .seats import live_counts, seats_left, waitlist_position
-from .transaction import lock, locked, transaction
+from .transaction import in_transaction, lock, locked, transaction
 
 __all__ = [
     "EventFull", "RegistrationClosed", "RegistrationData", "RegistrationOutcome", "cancel",
@@ -125,8 +125,9 @@ def register(event_id: int, data: RegistrationData, now: datetime | None = None,
     except IntegrityError:
         # Another request registered the same address at the same moment (it committed while
         # this one waited for the event's lock); the database said no. Once more: now it is
-        # seen, and answered as any address registered already.
-        if find_live_registration(db.session.get(Event, event_id), data.email) is None:
+        # seen, and answered as any address registered already. Inside a caller's transaction
+        # nothing can be tried again (it is spoilt): the caller's block rolls back.
+        if in_transaction() or find_live_registration(db.session.get(Event, event_id), data.email) is None:
             raise
         return _register(event_id, data, now, at_the_door)
 
