@@ -4,8 +4,6 @@ and the limits on registration attempts that both apply."""
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import current_app, request
@@ -26,6 +24,7 @@ from .extensions import limiter
 from .i18n import LANGUAGE_NAMES
 from .models import Event
 from .models.event import translated
+from .services.kept import Kept
 from .services.registration import RegistrationData
 
 def registration_limit(scope: str):
@@ -235,11 +234,9 @@ def _question_field(question: dict):
                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-#: The form classes of events with questions, by (event id, time of its last change), the most
-#: recently used last: a class is built once per version of an event, not once per request.
-_EVENT_FORMS: OrderedDict[tuple, type[RegistrationForm]] = OrderedDict()
-_EVENT_FORMS_KEPT = 256
-_EVENT_FORMS_LOCK = threading.Lock()
+#: The form classes of events, by (event id, time of its last change): a class is built once per
+#: version of an event, not once per request.
+_EVENT_FORMS: Kept[type[RegistrationForm]] = Kept(256)
 
 
 def registration_form_for(event, whole: Callable[[], Event] | None = None) -> type[RegistrationForm]:
@@ -252,16 +249,10 @@ def registration_form_for(event, whole: Callable[[], Event] | None = None) -> ty
     if event.id is None:  # not stored yet: nothing names this version
         return _build_registration_form(event.questions)
     key = (event.id, event.updated_at)
-    with _EVENT_FORMS_LOCK:
-        form_class = _EVENT_FORMS.get(key)
-        if form_class is not None:
-            _EVENT_FORMS.move_to_end(key)
-            return form_class
-    form_class = _build_registration_form((whole() if whole else event).questions)
-    with _EVENT_FORMS_LOCK:
-        _EVENT_FORMS[key] = form_class
-        while len(_EVENT_FORMS) > _EVENT_FORMS_KEPT:
-            _EVENT_FORMS.popitem(last=False)
+    form_class = _EVENT_FORMS.get(key)
+    if form_class is None:
+        form_class = _build_registration_form((whole() if whole else event).questions)
+        _EVENT_FORMS.put(key, form_class)
     return form_class
 
 

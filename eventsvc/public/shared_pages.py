@@ -13,12 +13,12 @@ only with a new process. docs/architecture.md, "The registration path".
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
+
+from ..services.kept import Kept
 
 #: How many pages a process keeps: every event × language × with or without the widget, and more.
 MAX_PAGES = 512
@@ -30,22 +30,17 @@ class SharedPages:
     """A process's kept pages, safe to share between a worker's threads."""
 
     def __init__(self, size: int = MAX_PAGES) -> None:
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+        self._pages: Kept[str] = Kept(size)
 
     def page(self, key: Hashable, render: Callable[[], str]) -> str:
         """The page of ``key`` with this visitor's CSRF token; ``render`` makes it on a miss."""
         token = generate_csrf()
-        with self._lock:
-            kept = self._pages.get(key)
-            if kept is not None:
-                self._pages.move_to_end(key)
+        kept = self._pages.get(key)
         if kept is not None:
             return kept.replace(_TOKEN_MARK, token)
         html = render()
         if token in html:  # a page without the token (an error page) is not kept
-            self._keep(key, html.replace(token, _TOKEN_MARK))
+            self._pages.put(key, html.replace(token, _TOKEN_MARK))
         return html
 
     def filled(self, key: Hashable, render: Callable[[dict[str, str]], str], values: dict[str, str]) -> str:
@@ -54,23 +49,10 @@ class SharedPages:
         On a miss ``render(marks)`` makes the page with ``marks[name]`` where each value goes.
         """
         marks = {name: f"\x00{name}\x00" for name in values}
-        with self._lock:
-            html = self._pages.get(key)
-            if html is not None:
-                self._pages.move_to_end(key)
+        html = self._pages.get(key)
         if html is None:
             html = render(marks)
-            self._keep(key, html)
+            self._pages.put(key, html)
         for name, value in values.items():
             html = html.replace(marks[name], str(escape(value)))
         return html
-
-    def _keep(self, key: Hashable, html: str) -> None:
-        with self._lock:
-            self._pages[key] = html
-            while len(self._pages) > self._size:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
