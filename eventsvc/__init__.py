@@ -11,7 +11,7 @@ from flask import Flask, jsonify, render_template, request
 
 from . import access_log, assets, config, database, i18n, monitoring, security
 from .celery_app import celery_init_app
-from .extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from .extensions import babel, db, mail, migrate
 from .services import health
 from .services import mailing, webhooks
 
@@ -44,8 +44,6 @@ def create_app(overrides: dict | None = None, *, worker: bool = False) -> Flask:
     if overrides:
         app.config.update(overrides)
     _require_secret_key(app)
-    app.extensions["eventsvc.registration_limits"] = config.parse_limits(
-        "REGISTRATION_LIMITS", app.config.get("REGISTRATION_LIMITS", ""), config.DEFAULT_REGISTRATION_LIMITS)
 
     register_extensions(app, worker=worker)
     if not worker:
@@ -93,18 +91,30 @@ def register_extensions(app: Flask, worker: bool = False) -> None:
     security.init_app(app)
     assets.init_app(app)
     access_log.init_app(app)
-    csrf.init_app(app)
     if not worker:
-        register_sign_in(app)
-    limiter.init_app(app)
-    monitoring.init_app(app)
+        register_web_extensions(app)
+    monitoring.init_app(app, serve_metrics=not worker)
     _warn_about_memory_limits(app)
+
+
+def register_web_extensions(app: Flask) -> None:
+    """CSRF protection, the organizers' sign-in and rate limits: what only a web server (and a
+    ``flask`` command, on the same app) runs. A worker has no form to check, no one to sign in
+    and no request to count."""
+    from .web_extensions import csrf, limiter
+
+    app.extensions["eventsvc.registration_limits"] = config.parse_limits(
+        "REGISTRATION_LIMITS", app.config.get("REGISTRATION_LIMITS", ""), config.DEFAULT_REGISTRATION_LIMITS)
+    csrf.init_app(app)
+    register_sign_in(app)
+    limiter.init_app(app)
 
 
 def register_sign_in(app: Flask) -> None:
     """Flask-Login and the login guard for the organizer area (a worker has no one to sign in)."""
     from .organizer import login_guard
     from .organizer.auth import forget_previous_user, load_organizer
+    from .web_extensions import login_manager
 
     login_manager.init_app(app)
     login_manager.user_loader(load_organizer)
@@ -134,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .organizer import bp as organizer_bp
     from .public import bp as public_bp
+    from .web_extensions import csrf
 
     app.register_blueprint(public_bp)
     app.register_blueprint(organizer_bp, url_prefix="/organizer")

@@ -56,17 +56,20 @@ def init_app(app: Flask) -> None:
         logger.addFilter(_FILTER)
 
 
-try:  # gunicorn is there wherever the app is served by it; the development server needs none
-    from gunicorn.glogging import Logger as _GunicornLogger
-except ImportError:  # pragma: no cover
-    _GunicornLogger = None
+def __getattr__(name: str):
+    """``MaskingLogger`` is made when gunicorn asks for it: a process that gunicorn does not run
+    (a worker, a command) never imports gunicorn."""
+    if name != "MaskingLogger":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from gunicorn.glogging import Logger
 
-if _GunicornLogger is not None:
-
-    class MaskingLogger(_GunicornLogger):
+    class MaskingLogger(Logger):
         """gunicorn's logger with every field of the access log line masked (request line,
         path, Referer, any header or environ value a custom ``access_log_format`` names)."""
 
         def atoms(self, resp, req, environ, request_time):
             atoms = super().atoms(resp, req, environ, request_time)
             return {key: mask_tokens(value) if isinstance(value, str) else value for key, value in atoms.items()}
+
+    globals()["MaskingLogger"] = MaskingLogger
+    return MaskingLogger

@@ -1,13 +1,10 @@
-"""Unbound extension objects, bound to the app in :func:`eventsvc.create_app`."""
+"""Unbound extension objects that every process uses, bound to the app in
+:func:`eventsvc.create_app`. Those only a web server uses are in :mod:`eventsvc.web_extensions`."""
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_mail import Mail
 import click
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -31,9 +28,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = None  # set below: LazyMigrate()
 mail = Mail()
 babel = Babel()
-csrf = CSRFProtect()
-login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
 
 
 class LazyMigrate:

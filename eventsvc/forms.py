@@ -20,7 +20,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, Length, Opti
                                 StopValidation, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .extensions import limiter
+from .web_extensions import limiter
 from .i18n import LANGUAGE_NAMES
 from .models import Event
 from .models.event import translated

@@ -13,7 +13,6 @@ from babel import support
 from flask import Flask, Request, current_app, g, has_request_context, request
 from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
-from wtforms.i18n import messages_path
 
 from .models import Event
 from .services.local_time import format_moment, format_when, other_side_zone, zone_label
@@ -107,6 +106,8 @@ def other_side_when(event: Event) -> tuple[str, str] | None:
 @lru_cache(maxsize=None)
 def wtforms_catalog(language: str) -> support.Translations:
     """WTForms' own messages in ``language``, read from disk once per process."""
+    from wtforms.i18n import messages_path  # a page's form: a worker never imports WTForms
+
     return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 

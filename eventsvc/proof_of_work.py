@@ -19,7 +19,7 @@ import altcha
 from flask import current_app
 from flask_limiter.util import get_remote_address
 
-from .extensions import limiter
+from .web_extensions import limiter
 
 #: Registrations a client may make in the window before it must solve a challenge.
 FREE_ATTEMPTS = 3

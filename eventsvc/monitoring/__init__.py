@@ -13,7 +13,9 @@ from .settings import SettingError
 __all__ = ["SettingError", "init_app"]
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, serve_metrics: bool = True) -> None:
+    """Logs, error reports and metrics; ``serve_metrics`` false (a worker) reads the metrics'
+    settings without adding the page."""
     logs.init_app(app)
     errors.init_app(app)
-    metrics.init_app(app)
+    metrics.init_app(app, serve=serve_metrics)

@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, abort, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import csrf, limiter
 from ..services.figures import stored_figures
 from .settings import parse_networks
 
@@ -166,9 +165,15 @@ def _observe(_error=None) -> None:
         request_duration().labels(request.endpoint or "unmatched").observe(time.perf_counter() - started)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, serve: bool = True) -> None:
+    """Read the settings (a worker too stops on a malformed one); where the app serves pages
+    (``serve``), add ``/metrics`` and time the requests."""
     networks = parse_networks(app.config.get("METRICS_ALLOW_FROM", ""))
     app.extensions["eventsvc.metrics_networks"] = networks
+    if not serve:
+        return
+    from ..web_extensions import csrf, limiter
+
     app.add_url_rule("/metrics", "metrics", metrics_view)
     view = app.view_functions["metrics"]
     csrf.exempt(view)

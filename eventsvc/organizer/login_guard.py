@@ -26,7 +26,7 @@ from limits import RateLimitItem, parse
 
 from .. import proof_of_work
 from ..config import SettingError
-from ..extensions import limiter
+from ..web_extensions import limiter
 from ..models import Organizer
 
 DEVICE_COOKIE = "organizer_device"

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..extensions import limiter
+from ..web_extensions import limiter
 from ..services import password_resets
 from .forms import PasswordResetForm, PasswordResetRequestForm
 from .routes import bp

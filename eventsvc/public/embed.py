@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import embed_guard, proof_of_work
-from ..extensions import csrf
+from ..web_extensions import csrf
 from ..forms import limit_registrations, registration_form_for
 from ..services.registration import EventFull, RegistrationClosed, register, seats_left
 from .routes import _visible_event, bp

@@ -8,7 +8,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from .. import proof_of_work
-from ..extensions import csrf, limiter
+from ..web_extensions import csrf, limiter
 from ..forms import feedback_form_for, limit_registrations, registration_form_for
 from ..i18n import LANGUAGE_NAMES, city_name
 from ..models import Event, EventStatus, RegistrationStatus

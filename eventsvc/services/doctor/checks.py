@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...extensions import db, limiter
+from ...extensions import db
+from ...web_extensions import limiter
 from .. import health
 
 OK, WARNING, ERROR, SKIPPED = "ok", "warning", "error", "skipped"
