@@ -21,7 +21,9 @@ what an iteration costs where throughput says what the server was given. After e
 database is asked how many registrations were stored and in which status.
 
 ``python -m bench registration``; ``BENCH_REGISTRATIONS`` sets registrations per run (default
-1000); ``BENCH_VIA=api`` uses ``POST /api/v1/events/<slug>/registrations`` instead of the form.
+1000); ``BENCH_VIA=api`` uses ``POST /api/v1/events/<slug>/registrations`` instead of the form;
+``BENCH_CLIENT=requests`` drives the load with ``requests`` in a thread per client, as an outside
+load script commonly does (see :mod:`bench.common`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from sqlalchemy import func, select
 
 from . import bare_app
 from .common import (
+    CLIENT,
     CpuMeter,
     LiveServer,
     bench_app_settings,
@@ -288,7 +291,7 @@ def main() -> str:
     total = int(os.environ.get("BENCH_REGISTRATIONS", "1000"))
     via = os.environ.get("BENCH_VIA", "form")
     server_options = server_settings()
-    heading = f"{total} registrations per run via the {via}; gunicorn {server_options}"
+    heading = f"{total} registrations per run via the {via}; gunicorn {server_options}; client {CLIENT}"
     print(f"{heading}; {machine_note()}")
     with fresh_database() as url:
         figures, checks = measure(url, total, via, server_options)
