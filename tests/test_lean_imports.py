@@ -24,9 +24,9 @@ PAGES_ONLY = ["segno"]
 #: them (``create_app(worker=True)`` in worker.py), about 4 MB of each worker process.
 WEB_AND_COMMANDS = ["eventsvc.public", "eventsvc.organizer", "eventsvc.api", "eventsvc.forms", "eventsvc.cli",
                     "eventsvc.cli_webhooks"]
-#: The libraries of what only a web server does (CSRF and forms, rate limits, gunicorn's logger): a
-#: worker builds its app without them, about 3.5 MB of each worker process.
-WEB_ONLY_LIBRARIES = ["flask_wtf", "wtforms", "flask_limiter", "limits", "gunicorn"]
+#: The libraries of what only a web server does (CSRF and forms, rate limits, the organizers' sign-in,
+#: gunicorn's logger): a worker builds its app without them, about 4 MB of each worker process.
+WEB_ONLY_LIBRARIES = ["flask_wtf", "wtforms", "flask_limiter", "limits", "flask_login", "gunicorn"]
 
 SERVE_COMMON_PAGES = """
 import json, sys, tempfile

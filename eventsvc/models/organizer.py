@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,8 +18,14 @@ def hash_api_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Organizer(UserMixin, db.Model):
-    """A person at OAV or a partner who manages events."""
+class Organizer(db.Model):
+    """A person at OAV or a partner who manages events.
+
+    It answers what Flask-Login asks of a user (``is_authenticated``, ``is_active``,
+    ``is_anonymous``, ``get_id``) itself rather than through Flask-Login's ``UserMixin``: the
+    models are imported by every worker process, which signs no one in and so never imports
+    Flask-Login (with its test client, click's and pdb).
+    """
 
     __tablename__ = "organizers"
     __table_args__ = (CheckConstraint(one_of("role", OrganizerRole), name="role"),)
@@ -60,6 +65,15 @@ class Organizer(UserMixin, db.Model):
     def is_active(self) -> bool:
         """Flask-Login refuses to log in an inactive (disabled) account."""
         return self.disabled_at is None
+
+    @property
+    def is_authenticated(self) -> bool:
+        """A disabled account's session no longer counts as signed in (as ``UserMixin`` has it)."""
+        return self.is_active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
 
     def get_id(self) -> str:
         """The session names the account and its session version (``"7.3"``): raising the version
