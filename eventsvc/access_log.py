@@ -71,5 +71,6 @@ def __getattr__(name: str):
             atoms = super().atoms(resp, req, environ, request_time)
             return {key: mask_tokens(value) if isinstance(value, str) else value for key, value in atoms.items()}
 
+    MaskingLogger.__qualname__ = "MaskingLogger"  # named as if made at the module's top
     globals()["MaskingLogger"] = MaskingLogger
     return MaskingLogger
