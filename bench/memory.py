@@ -7,7 +7,8 @@ In one run, on a fresh PostgreSQL database:
   registrant's own page 20 %, the imprint and privacy pages 10 %); the worker process's resident
   set (RSS) at the end and its peak (``VmHWM``), once with the hints going nowhere (``memory://``,
   the app and its requests alone) and once to Redis, as in production (redis-py and kombu's
-  transport come in with the first hint). Target: under 80 MB.
+  transport come in with the first hint). Target: under 80 MB. For context, the same for the
+  registration bench's floor (``bench.bare_app``), its form page and POST taking turns.
 - **mail worker**: ``celery -A worker worker --concurrency 1`` sending ``BENCH_MEMORY_MAILS``
   (10,000) confirmations to a local SMTP server that only counts; the peak RSS of the main
   process and of the pool process, sampled every 0.2 s while it sends. Target: each under 100 MB.
@@ -108,6 +109,30 @@ def web_worker(url: str, broker_url: str = "memory://") -> tuple[float, float, i
                 client.delete(*keys)
 
 
+def bare_worker(url: str) -> tuple[float, float, int]:
+    """The same for the registration bench's floor (:mod:`bench.bare_app`: Flask, WTForms,
+    SQLAlchemy's engine and psycopg, no templates, translations, sessions or broker), its form
+    page and its POST taking turns: what the stack alone holds."""
+    from tests.fixtures.live_server import LiveServer
+
+    from . import bare_app
+    from .registration import register_bare
+
+    class BareServer(LiveServer):
+        def command(self) -> list[str]:
+            # Not the project's gunicorn.conf.py: its logger class would import eventsvc.
+            return [*super().command(), "--config", os.devnull]
+
+    bare_app.create_table(url)
+    server = BareServer(url, workers=1, app="bench.bare_app:create_app()").start()
+    try:
+        result = run_load(server.url, register_bare(uuid.uuid4().hex[:6]), clients=8, total=REQUESTS // 2)
+        [worker] = _children(server.process.pid)
+        return _status_mb(worker, "VmRSS"), _status_mb(worker, "VmHWM"), len(result.errors)
+    finally:
+        server.stop()
+
+
 def mail_worker(url: str) -> tuple[float, float, int]:
     """Peak RSS of the mail worker's main and pool process while it sends ``MAILS`` mails."""
     from eventsvc import create_app
@@ -180,6 +205,10 @@ def main() -> None:
                 web_rss, web_peak, web_errors = web_worker(url, broker)
             rows.append([name, f"{REQUESTS:,} mixed requests, {web_errors} errors",
                          f"{web_rss:.0f}", f"{web_peak:.0f}", str(TARGETS["web"]), verdict(web_peak, TARGETS["web"])])
+        with fresh_database() as url:
+            bare_rss, bare_peak, bare_errors = bare_worker(url)
+        rows.append(["  for context: the bare form", f"{REQUESTS:,} requests, {bare_errors} errors",
+                     f"{bare_rss:.0f}", f"{bare_peak:.0f}", "", ""])
     if "mail" in PARTS:
         with fresh_database() as url:
             mail_main, mail_pool, mails_sent = mail_worker(url)
