@@ -24,8 +24,8 @@ from flask_babel import get_locale, lazy_gettext as _l
 #: use, for our three languages: exactly what Babel writes (tests/services/test_local_time.py
 #: compares every day of fourteen years and every minute of a day with Babel, so a Babel whose
 #: CLDR writes otherwise fails there). Fields: ``{weekday}``, ``{month}``, ``{mon}`` (the
-#: abbreviated month), ``{d}``, ``{M}``, ``{MM}`` (two digits), ``{y}``; for the time ``{h}``
-#: (12-hour), ``{HH}``, ``{mm}``, ``{period}``.
+#: abbreviated month), ``{d}`` and ``{dd}``, ``{M}`` and ``{MM}`` (the second of each with two
+#: digits), ``{y}``; for the time ``{h}`` (12-hour), ``{HH}``, ``{mm}``, ``{period}``.
 CALENDAR_WORDS = {
     "en": {
         "days": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
